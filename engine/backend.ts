@@ -1,0 +1,98 @@
+/**
+ * The interface both backends implement. It works on raw storages with explicit shapes; the Tensor
+ * front end (engine/tensor.ts) does shape checking, broadcasting and autograd on top of it.
+ */
+import type { AnyTypedArray, DType } from './dtype.js';
+
+export type BackendName = 'cpu' | 'webgpu';
+
+/** An opaque handle to a buffer of `size` elements owned by one backend. */
+export interface Storage {
+  readonly backend: BackendName;
+  readonly dtype: DType;
+  readonly size: number;
+}
+
+export type UnaryOp =
+  | 'identity' | 'neg' | 'exp' | 'log' | 'relu' | 'sigmoid' | 'tanh' | 'abs' | 'sqrt' | 'square' | 'step'
+  | 'toF32' | 'toI32';
+export type BinaryOp =
+  | 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum'
+  | 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge';
+export type MapOp = UnaryOp | BinaryOp | 'where';
+
+export const BINARY_OPS: readonly BinaryOp[] = ['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'eq', 'ne', 'lt', 'le', 'gt', 'ge'];
+export const arityOf = (op: MapOp): 1 | 2 | 3 => (op === 'where' ? 3 : (BINARY_OPS as readonly string[]).includes(op) ? 2 : 1);
+
+/**
+ * One operand of an elementwise map: a storage read through `strides` (one per output dimension, 0 where
+ * broadcast — this is also how transposes are expressed), or a constant.
+ */
+export type MapInput = { storage: Storage; strides: readonly number[] } | { scalar: number };
+
+export type ReduceOp = 'sum' | 'max' | 'sumsq';
+
+export interface MatmulSpec {
+  batch: number;
+  m: number;
+  n: number;
+  k: number;
+  /** a is stored [k, m] per batch instead of [m, k]. */
+  transA: boolean;
+  /** b is stored [n, k] per batch instead of [k, n]. */
+  transB: boolean;
+  /** 0 broadcasts one matrix over the batch. */
+  batchStrideA: number;
+  batchStrideB: number;
+}
+
+export interface AdamHyper {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+  /** 1 - beta1^t and 1 - beta2^t for the step t being taken. */
+  biasCorrection1: number;
+  biasCorrection2: number;
+}
+
+export interface MemoryInfo {
+  /** Buffers handed out and not yet released. Flat across training steps when nothing leaks. */
+  liveBuffers: number;
+  liveBytes: number;
+  /** Released buffers kept for reuse. */
+  pooledBuffers: number;
+}
+
+export interface Backend {
+  readonly name: BackendName;
+  /** A human-readable description, e.g. the GPU adapter. */
+  readonly description: string;
+  upload(data: AnyTypedArray): Storage;
+  fill(dtype: DType, size: number, value: number): Storage;
+  read(s: Storage): Promise<AnyTypedArray>;
+  release(s: Storage): void;
+  /** Elementwise op over `outShape`; inputs are strided views or scalars. */
+  map(op: MapOp, inputs: readonly MapInput[], outShape: readonly number[], outDtype: DType): Storage;
+  /** Reduces x (of `shape`) over `axes` (sorted); the result has the kept dimensions in order. */
+  reduce(op: ReduceOp, x: Storage, shape: readonly number[], axes: readonly number[]): Storage;
+  matmul(a: Storage, b: Storage, spec: MatmulSpec): Storage;
+  /** Softmax or log-softmax over the last axis of a [rows, cols] matrix. */
+  softmax(x: Storage, rows: number, cols: number, log: boolean): Storage;
+  /** Per-row cross-entropy -log softmax(x)[target] of [rows, cols] logits with i32 targets. */
+  crossEntropy(logits: Storage, targets: Storage, rows: number, cols: number): Storage;
+  /** d(scale · mean_rows CE)/d logits = scale · (softmax − onehot) / rows; `scale` is a 1-element storage. */
+  crossEntropyBackward(logits: Storage, targets: Storage, scale: Storage, rows: number, cols: number): Storage;
+  /** out[i, :] = table[idx[i], :] for a [rows, cols] table and n i32 indices. */
+  gather(table: Storage, idx: Storage, rows: number, cols: number, n: number): Storage;
+  /** The backward of gather: out[r, :] = Σ_{i: idx[i]=r} grad[i, :]. */
+  scatterAdd(grad: Storage, idx: Storage, rows: number, cols: number, n: number): Storage;
+  /** Counter-based random numbers keyed by (seed, stream, element index): identical on both backends. */
+  random(kind: 'uniform' | 'normal', size: number, seed: number, stream: number): Storage;
+  /** One Adam step, in place on param, m and v. `gradScale` (1 element) multiplies the gradient (clipping). */
+  adam(param: Storage, grad: Storage, m: Storage, v: Storage, hyper: AdamHyper, gradScale: Storage | null): void;
+  memory(): MemoryInfo;
+  /** Submit queued work (no-op on CPU). */
+  flush(): void;
+}

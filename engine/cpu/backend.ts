@@ -1,0 +1,126 @@
+/** The CPU backend: plain TypeScript over typed arrays. It is the reference every GPU kernel is tested against. */
+import type { AdamHyper, Backend, MapInput, MapOp, MatmulSpec, MemoryInfo, ReduceOp, Storage } from '../backend.js';
+import { allocTyped, dtypeOfArray, type AnyTypedArray, type DType } from '../dtype.js';
+import { mapCpu, type CpuOperand } from '../../kernels/elementwise.cpu.js';
+import { reduceCpu } from '../../kernels/reduce.cpu.js';
+import { matmulCpu } from '../../kernels/matmul.cpu.js';
+import { crossEntropyBackwardCpu, crossEntropyCpu, softmaxCpu } from '../../kernels/softmax.cpu.js';
+import { gatherCpu, scatterAddCpu } from '../../kernels/gather.cpu.js';
+import { normalCpu, uniformCpu } from '../../kernels/random.cpu.js';
+import { adamCpu } from '../../kernels/adam.cpu.js';
+import { sizeOf } from '../shape.js';
+
+export class CpuStorage implements Storage {
+  readonly backend = 'cpu' as const;
+  constructor(public data: AnyTypedArray) {}
+  get dtype(): DType {
+    return dtypeOfArray(this.data);
+  }
+  get size(): number {
+    return this.data.length;
+  }
+}
+
+export class CpuBackend implements Backend {
+  readonly name = 'cpu' as const;
+  readonly description = 'CPU (TypeScript reference)';
+  private live = new Set<CpuStorage>();
+
+  private wrap(data: AnyTypedArray): CpuStorage {
+    const s = new CpuStorage(data);
+    this.live.add(s);
+    return s;
+  }
+
+  private f32(s: Storage): Float32Array {
+    return (s as CpuStorage).data as Float32Array;
+  }
+
+  private i32(s: Storage): Int32Array {
+    const data = (s as CpuStorage).data;
+    return data instanceof Int32Array ? data : Int32Array.from(data);
+  }
+
+  upload(data: AnyTypedArray): Storage {
+    return this.wrap(data.slice());
+  }
+
+  fill(dtype: DType, size: number, value: number): Storage {
+    const data = allocTyped(dtype, size);
+    if (value !== 0) data.fill(value);
+    return this.wrap(data);
+  }
+
+  async read(s: Storage): Promise<AnyTypedArray> {
+    return (s as CpuStorage).data.slice();
+  }
+
+  release(s: Storage): void {
+    this.live.delete(s as CpuStorage);
+  }
+
+  map(op: MapOp, inputs: readonly MapInput[], outShape: readonly number[], outDtype: DType): Storage {
+    const out = allocTyped(outDtype, sizeOf(outShape));
+    const operands: CpuOperand[] = inputs.map((x) =>
+      'scalar' in x ? x : { data: (x.storage as CpuStorage).data, strides: x.strides },
+    );
+    mapCpu(op, operands, outShape, out);
+    return this.wrap(out);
+  }
+
+  reduce(op: ReduceOp, x: Storage, shape: readonly number[], axes: readonly number[]): Storage {
+    return this.wrap(reduceCpu(op, this.f32(x), shape, axes));
+  }
+
+  matmul(a: Storage, b: Storage, spec: MatmulSpec): Storage {
+    return this.wrap(matmulCpu(this.f32(a), this.f32(b), spec));
+  }
+
+  softmax(x: Storage, rows: number, cols: number, log: boolean): Storage {
+    return this.wrap(softmaxCpu(this.f32(x), rows, cols, log));
+  }
+
+  crossEntropy(logits: Storage, targets: Storage, rows: number, cols: number): Storage {
+    const t = this.i32(targets);
+    checkIndices('crossEntropy', t, cols);
+    return this.wrap(crossEntropyCpu(this.f32(logits), t, rows, cols));
+  }
+
+  crossEntropyBackward(logits: Storage, targets: Storage, scale: Storage, rows: number, cols: number): Storage {
+    const t = this.i32(targets);
+    return this.wrap(crossEntropyBackwardCpu(this.f32(logits), t, this.f32(scale)[0], rows, cols));
+  }
+
+  gather(table: Storage, idx: Storage, rows: number, cols: number, n: number): Storage {
+    const i = this.i32(idx);
+    checkIndices('gather', i, rows);
+    return this.wrap(gatherCpu(this.f32(table), i, cols, n));
+  }
+
+  scatterAdd(grad: Storage, idx: Storage, rows: number, cols: number, n: number): Storage {
+    return this.wrap(scatterAddCpu(this.f32(grad), this.i32(idx), rows, cols, n));
+  }
+
+  random(kind: 'uniform' | 'normal', size: number, seed: number, stream: number): Storage {
+    return this.wrap(kind === 'uniform' ? uniformCpu(size, seed, stream) : normalCpu(size, seed, stream));
+  }
+
+  adam(param: Storage, grad: Storage, m: Storage, v: Storage, hyper: AdamHyper, gradScale: Storage | null): void {
+    const scale = gradScale ? this.f32(gradScale)[0] : 1;
+    adamCpu(this.f32(param), this.f32(grad), this.f32(m), this.f32(v), hyper, scale);
+  }
+
+  memory(): MemoryInfo {
+    let bytes = 0;
+    for (const s of this.live) bytes += s.data.byteLength;
+    return { liveBuffers: this.live.size, liveBytes: bytes, pooledBuffers: 0 };
+  }
+
+  flush(): void {}
+}
+
+function checkIndices(op: string, idx: Int32Array, limit: number): void {
+  for (let i = 0; i < idx.length; i++) {
+    if (idx[i] < 0 || idx[i] >= limit) throw new Error(`${op}: index ${idx[i]} at position ${i} is out of range [0, ${limit})`);
+  }
+}

@@ -1,0 +1,168 @@
+/**
+ * The WebGPU runtime under the webgpu backend: a pipeline cache, a buffer pool and a command recorder.
+ *
+ * Dispatches are recorded into one compute pass and submitted at sync points (a read-back) or every
+ * SUBMIT_EVERY dispatches. A released buffer may still be read or written by recorded work, so it waits
+ * in `pendingRelease` until that work is submitted; only then can it be handed out again, where the
+ * queue's ordering makes the reuse safe. Uniforms use the same scheme, so `queue.writeBuffer` never
+ * touches a buffer that unsubmitted work refers to.
+ */
+
+const SUBMIT_EVERY = 256;
+// The WebGPU spec's flag values, spelled out: in Node the GPUBufferUsage global only exists once Dawn is loaded.
+const USAGE = { MAP_READ: 0x1, COPY_SRC: 0x4, COPY_DST: 0x8, UNIFORM: 0x40, STORAGE: 0x80 };
+const MAP_MODE_READ = 0x1;
+const STORAGE_USAGE = USAGE.STORAGE | USAGE.COPY_SRC | USAGE.COPY_DST;
+const UNIFORM_USAGE = USAGE.UNIFORM | USAGE.COPY_DST;
+
+/** Size classes 256 B, then 2^k·{1, 1.25, 1.5, 1.75}: at most 25 % waste, few distinct sizes to pool. */
+export function sizeClass(bytes: number): number {
+  if (bytes <= 256) return 256;
+  const pow = 2 ** Math.floor(Math.log2(bytes));
+  for (const f of [1, 1.25, 1.5, 1.75, 2]) {
+    const size = Math.ceil((pow * f) / 4) * 4;
+    if (size >= bytes) return size;
+  }
+  return pow * 2;
+}
+
+class BufferPool {
+  private free = new Map<number, GPUBuffer[]>();
+  private pendingRelease: GPUBuffer[] = [];
+  live = 0;
+  liveBytes = 0;
+  pooled = 0;
+
+  constructor(private device: GPUDevice, private usage: number) {}
+
+  acquire(bytes: number): GPUBuffer {
+    const size = sizeClass(bytes);
+    const reused = this.free.get(size)?.pop();
+    if (reused) this.pooled--;
+    const buffer = reused ?? this.device.createBuffer({ size, usage: this.usage });
+    this.live++;
+    this.liveBytes += size;
+    return buffer;
+  }
+
+  release(buffer: GPUBuffer): void {
+    this.live--;
+    this.liveBytes -= buffer.size;
+    this.pendingRelease.push(buffer);
+  }
+
+  /** Called after a submit: buffers released before it may now be reused. */
+  recycle(): void {
+    for (const b of this.pendingRelease) {
+      const list = this.free.get(b.size) ?? [];
+      list.push(b);
+      this.free.set(b.size, list);
+    }
+    this.pooled += this.pendingRelease.length;
+    this.pendingRelease = [];
+  }
+}
+
+export interface Grid {
+  workgroups: [number, number, number];
+  /** Threads per row of the grid: kernels compute the flat index as gid.x + gid.y · rowStride. */
+  rowStride: number;
+}
+
+/** A 1-D launch of `threads` threads, folded into 2-D when it exceeds the 65,535-workgroup limit. */
+export function grid1d(threads: number, workgroupSize: number): Grid {
+  const groups = Math.max(1, Math.ceil(threads / workgroupSize));
+  const x = Math.min(groups, 65535);
+  const y = Math.ceil(groups / x);
+  return { workgroups: [x, y, 1], rowStride: x * workgroupSize };
+}
+
+export class GpuRuntime {
+  readonly storage: BufferPool;
+  private uniforms: BufferPool;
+  private pipelines = new Map<string, GPUComputePipeline>();
+  private encoder: GPUCommandEncoder | null = null;
+  private pass: GPUComputePassEncoder | null = null;
+  private recorded = 0;
+  private firstError: string | null = null;
+
+  constructor(readonly device: GPUDevice) {
+    this.storage = new BufferPool(device, STORAGE_USAGE);
+    this.uniforms = new BufferPool(device, UNIFORM_USAGE);
+    device.addEventListener?.('uncapturederror', (e) => {
+      const message = (e as GPUUncapturedErrorEvent).error.message;
+      this.firstError ??= message;
+    });
+  }
+
+  private pipeline(wgsl: string): GPUComputePipeline {
+    let p = this.pipelines.get(wgsl);
+    if (!p) {
+      const module = this.device.createShaderModule({ code: wgsl });
+      p = this.device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: 'main' } });
+      this.pipelines.set(wgsl, p);
+    }
+    return p;
+  }
+
+  /** Records one dispatch. `buffers` bind to 0..n-1 in order, the uniform words (if any) to binding n. */
+  dispatch(wgsl: string, buffers: readonly GPUBuffer[], uniformWords: Uint32Array | null, workgroups: readonly number[]): void {
+    const pipeline = this.pipeline(wgsl);
+    const entries: GPUBindGroupEntry[] = buffers.map((buffer, binding) => ({ binding, resource: { buffer } }));
+    let uniform: GPUBuffer | null = null;
+    if (uniformWords) {
+      uniform = this.uniforms.acquire(uniformWords.byteLength);
+      this.device.queue.writeBuffer(uniform, 0, uniformWords);
+      entries.push({ binding: buffers.length, resource: { buffer: uniform } });
+    }
+    const bindGroup = this.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
+    if (!this.pass) {
+      this.encoder = this.device.createCommandEncoder();
+      this.pass = this.encoder.beginComputePass();
+    }
+    this.pass.setPipeline(pipeline);
+    this.pass.setBindGroup(0, bindGroup);
+    this.pass.dispatchWorkgroups(workgroups[0], workgroups[1] ?? 1, workgroups[2] ?? 1);
+    if (uniform) this.uniforms.release(uniform);
+    if (++this.recorded >= SUBMIT_EVERY) this.flush();
+  }
+
+  /** Submits everything recorded so far. */
+  flush(): void {
+    if (this.pass && this.encoder) {
+      this.pass.end();
+      this.device.queue.submit([this.encoder.finish()]);
+    }
+    this.pass = null;
+    this.encoder = null;
+    this.recorded = 0;
+    this.storage.recycle();
+    this.uniforms.recycle();
+  }
+
+  /** A storage buffer holding `data` (uploaded through the queue, ordered before later submits). */
+  upload(data: ArrayBufferView & { byteLength: number }): GPUBuffer {
+    const buffer = this.storage.acquire(Math.max(4, data.byteLength));
+    if (data.byteLength > 0) this.device.queue.writeBuffer(buffer, 0, data as unknown as BufferSource);
+    return buffer;
+  }
+
+  async read(buffer: GPUBuffer, byteLength: number): Promise<ArrayBuffer> {
+    this.flush();
+    const bytes = Math.max(4, byteLength);
+    const staging = this.device.createBuffer({ size: bytes, usage: USAGE.MAP_READ | USAGE.COPY_DST });
+    const encoder = this.device.createCommandEncoder();
+    encoder.copyBufferToBuffer(buffer, 0, staging, 0, bytes);
+    this.device.queue.submit([encoder.finish()]);
+    await staging.mapAsync(MAP_MODE_READ);
+    const copy = staging.getMappedRange().slice(0, byteLength);
+    staging.unmap();
+    staging.destroy();
+    if (this.firstError) {
+      const message = this.firstError;
+      this.firstError = null;
+      throw new Error(`webgpu: a kernel failed: ${message}`);
+    }
+    return copy;
+  }
+}

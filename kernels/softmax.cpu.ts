@@ -1,0 +1,44 @@
+/** CPU reference for softmax / log-softmax over rows and the fused softmax cross-entropy. */
+
+export function softmaxCpu(x: Float32Array, rows: number, cols: number, log: boolean): Float32Array {
+  const out = new Float32Array(rows * cols);
+  for (let r = 0; r < rows; r++) {
+    const base = r * cols;
+    const lse = logSumExp(x, base, cols);
+    for (let c = 0; c < cols; c++) {
+      const ls = x[base + c] - lse;
+      out[base + c] = log ? ls : Math.exp(ls);
+    }
+  }
+  return out;
+}
+
+function logSumExp(x: Float32Array, base: number, cols: number): number {
+  let max = -Infinity;
+  for (let c = 0; c < cols; c++) max = Math.max(max, x[base + c]);
+  let sum = 0;
+  for (let c = 0; c < cols; c++) sum += Math.exp(x[base + c] - max);
+  return max + Math.log(sum);
+}
+
+export function crossEntropyCpu(logits: Float32Array, targets: Int32Array, rows: number, cols: number): Float32Array {
+  const out = new Float32Array(rows);
+  for (let r = 0; r < rows; r++) {
+    const base = r * cols;
+    out[r] = logSumExp(logits, base, cols) - logits[base + targets[r]];
+  }
+  return out;
+}
+
+export function crossEntropyBackwardCpu(
+  logits: Float32Array, targets: Int32Array, scale: number, rows: number, cols: number,
+): Float32Array {
+  const out = softmaxCpu(logits, rows, cols, false);
+  const f = scale / rows;
+  for (let r = 0; r < rows; r++) {
+    const base = r * cols;
+    out[base + targets[r]] -= 1;
+    for (let c = 0; c < cols; c++) out[base + c] *= f;
+  }
+  return out;
+}
