@@ -3,9 +3,9 @@ import type { AdamHyper, Backend, MapInput, MapOp, MatmulSpec, MemoryInfo, Reduc
 import type { AnyTypedArray, DType } from '../dtype.js';
 import { allocTyped, dtypeOfArray } from '../dtype.js';
 import { sizeOf, stridesOf } from '../shape.js';
-import { GpuRuntime, grid1d } from './runtime.js';
+import { GpuRuntime, type RuntimeOptions } from './runtime.js';
 import { MAP_UNIFORM_WORDS, MAX_RANK, mapKernel } from '../../kernels/elementwise.wgsl.js';
-import { REDUCE_UNIFORM_WORDS, reduceKernel } from '../../kernels/reduce.wgsl.js';
+import { REDUCE_UNIFORM_WORDS, SHORT_REDUCTION, reduceKernel } from '../../kernels/reduce.wgsl.js';
 import { matmulKernel } from '../../kernels/matmul.wgsl.js';
 import { CROSS_ENTROPY_BACKWARD, CROSS_ENTROPY_FORWARD, softmaxKernel } from '../../kernels/softmax.wgsl.js';
 import { GATHER, SCATTER_ADD } from '../../kernels/gather.wgsl.js';
@@ -27,8 +27,8 @@ export class WebGpuBackend implements Backend {
   readonly runtime: GpuRuntime;
   private one: GpuStorage;
 
-  constructor(device: GPUDevice, readonly description: string) {
-    this.runtime = new GpuRuntime(device);
+  constructor(device: GPUDevice, readonly description: string, opts: RuntimeOptions = {}) {
+    this.runtime = new GpuRuntime(device, opts);
     this.one = this.fill('f32', 1, 1) as GpuStorage;
   }
 
@@ -46,7 +46,7 @@ export class WebGpuBackend implements Backend {
 
   fill(dtype: DType, size: number, value: number): Storage {
     const out = this.alloc(dtype, size);
-    const g = grid1d(size, 256);
+    const g = this.runtime.grid1d(size, 256);
     const bits = dtype === 'f32' ? f32Bits(value) : i32Bits(value);
     this.runtime.dispatch(FILL, [out.buffer], new Uint32Array([size, g.rowStride, bits, 0]), g.workgroups);
     return out;
@@ -70,7 +70,7 @@ export class WebGpuBackend implements Backend {
     if (outShape.length > MAX_RANK) throw new Error(`${op}: tensors of rank ${outShape.length} exceed the webgpu limit of ${MAX_RANK}`);
     const contiguousStrides = stridesOf(outShape);
     const contiguous = inputs.every((x) => 'scalar' in x || sameStrides(x.strides, contiguousStrides, outShape));
-    const g = grid1d(size, 256);
+    const g = this.runtime.grid1d(size, 256);
     const words = new Uint32Array(MAP_UNIFORM_WORDS);
     words.set([size, g.rowStride, outShape.length]);
     words.set(outShape, 8);
@@ -94,13 +94,16 @@ export class WebGpuBackend implements Backend {
     const out = this.alloc('f32', outSize);
     if (outSize === 0) return out;
     const words = new Uint32Array(REDUCE_UNIFORM_WORDS);
-    const g = grid1d(outSize, 1);
-    words.set([outSize, sizeOf(axes.map((i) => shape[i])), kept.length, axes.length, g.workgroups[0]]);
+    const redSize = sizeOf(axes.map((i) => shape[i]));
+    // Short reductions: one thread per output; long ones: a workgroup per output.
+    const perThread = redSize <= SHORT_REDUCTION;
+    const g = this.runtime.grid1d(outSize, perThread ? 256 : 1);
+    words.set([outSize, redSize, kept.length, axes.length, perThread ? g.rowStride : g.workgroups[0]]);
     words.set(kept.map((i) => shape[i]), 8);
     words.set(kept.map((i) => strides[i]), 16);
     words.set(axes.map((i) => shape[i]), 24);
     words.set(axes.map((i) => strides[i]), 32);
-    this.runtime.dispatch(reduceKernel(op), [this.buf(x), out.buffer], words, g.workgroups);
+    this.runtime.dispatch(reduceKernel(op, perThread), [this.buf(x), out.buffer], words, g.workgroups);
     return out;
   }
 
@@ -115,7 +118,7 @@ export class WebGpuBackend implements Backend {
   }
 
   private rowParams(rows: number, cols: number): { words: Uint32Array; groups: [number, number, number] } {
-    const g = grid1d(rows, 64);
+    const g = this.runtime.grid1d(rows, 64);
     return { words: new Uint32Array([rows, cols, g.rowStride, 0]), groups: g.workgroups };
   }
 
@@ -143,14 +146,14 @@ export class WebGpuBackend implements Backend {
 
   gather(table: Storage, idx: Storage, rows: number, cols: number, n: number): Storage {
     const out = this.alloc('f32', n * cols);
-    const g = grid1d(n * cols, 256);
+    const g = this.runtime.grid1d(n * cols, 256);
     this.runtime.dispatch(GATHER, [this.buf(table), this.buf(idx), out.buffer], new Uint32Array([rows, cols, n, g.rowStride]), g.workgroups);
     return out;
   }
 
   scatterAdd(grad: Storage, idx: Storage, rows: number, cols: number, n: number): Storage {
     const out = this.alloc('f32', rows * cols);
-    const g = grid1d(rows * cols, 256);
+    const g = this.runtime.grid1d(rows * cols, 256);
     this.runtime.dispatch(SCATTER_ADD, [this.buf(grad), this.buf(idx), out.buffer], new Uint32Array([rows, cols, n, g.rowStride]), g.workgroups);
     return out;
   }
@@ -158,14 +161,14 @@ export class WebGpuBackend implements Backend {
   random(kind: 'uniform' | 'normal', size: number, seed: number, stream: number): Storage {
     const out = this.alloc('f32', size);
     const keys = streamKeys(seed, stream);
-    const g = grid1d(size, 256);
+    const g = this.runtime.grid1d(size, 256);
     this.runtime.dispatch(randomKernel(kind), [out.buffer], new Uint32Array([size, keys.inner, keys.outer, g.rowStride]), g.workgroups);
     return out;
   }
 
   adam(param: Storage, grad: Storage, m: Storage, v: Storage, h: AdamHyper, gradScale: Storage | null): void {
     const size = param.size;
-    const g = grid1d(size, 256);
+    const g = this.runtime.grid1d(size, 256);
     const floats = new Float32Array([h.beta1, h.beta2, h.eps, h.weightDecay, h.lr / h.biasCorrection1, Math.sqrt(h.biasCorrection2), 0, 0]);
     const words = new Uint32Array(12);
     words.set([size, g.rowStride]);

@@ -69,12 +69,9 @@ export interface Grid {
   rowStride: number;
 }
 
-/** A 1-D launch of `threads` threads, folded into 2-D when it exceeds the 65,535-workgroup limit. */
-export function grid1d(threads: number, workgroupSize: number): Grid {
-  const groups = Math.max(1, Math.ceil(threads / workgroupSize));
-  const x = Math.min(groups, 65535);
-  const y = Math.ceil(groups / x);
-  return { workgroups: [x, y, 1], rowStride: x * workgroupSize };
+export interface RuntimeOptions {
+  /** Lower than the device's limit only to exercise the 2-D folding of large launches in tests. */
+  maxWorkgroupsPerDimension?: number;
 }
 
 export class GpuRuntime {
@@ -86,13 +83,24 @@ export class GpuRuntime {
   private recorded = 0;
   private firstError: string | null = null;
 
-  constructor(readonly device: GPUDevice) {
+  readonly maxWorkgroups: number;
+
+  constructor(readonly device: GPUDevice, opts: RuntimeOptions = {}) {
+    this.maxWorkgroups = opts.maxWorkgroupsPerDimension ?? device.limits.maxComputeWorkgroupsPerDimension;
     this.storage = new BufferPool(device, STORAGE_USAGE);
     this.uniforms = new BufferPool(device, UNIFORM_USAGE);
     device.addEventListener?.('uncapturederror', (e) => {
       const message = (e as GPUUncapturedErrorEvent).error.message;
       this.firstError ??= message;
     });
+  }
+
+  /** A 1-D launch of `threads` threads, folded into 2-D when it exceeds the workgroups-per-dimension limit. */
+  grid1d(threads: number, workgroupSize: number): Grid {
+    const groups = Math.max(1, Math.ceil(threads / workgroupSize));
+    const x = Math.min(groups, this.maxWorkgroups);
+    const y = Math.ceil(groups / x);
+    return { workgroups: [x, y, 1], rowStride: x * workgroupSize };
   }
 
   private pipeline(wgsl: string): GPUComputePipeline {
@@ -107,6 +115,9 @@ export class GpuRuntime {
 
   /** Records one dispatch. `buffers` bind to 0..n-1 in order, the uniform words (if any) to binding n. */
   dispatch(wgsl: string, buffers: readonly GPUBuffer[], uniformWords: Uint32Array | null, workgroups: readonly number[]): void {
+    if (workgroups.some((n) => n > this.device.limits.maxComputeWorkgroupsPerDimension)) {
+      throw new Error(`webgpu: launch of [${workgroups.join(',')}] workgroups exceeds the device limit of ${this.device.limits.maxComputeWorkgroupsPerDimension} per dimension`);
+    }
     const pipeline = this.pipeline(wgsl);
     const entries: GPUBindGroupEntry[] = buffers.map((buffer, binding) => ({ binding, resource: { buffer } }));
     let uniform: GPUBuffer | null = null;
