@@ -12,25 +12,32 @@ export interface SetBackendOptions {
   device?: GPUDevice;
 }
 
+const cpu = new CpuBackend();
+/** The acquired GPU backend, shared by later setBackend calls so a process opens one device. */
+let acquired: Promise<WebGpuBackend | null> | null = null;
+
 /**
  * Activates a backend for the tensors created from now on and returns it. 'auto' picks webgpu when an
- * adapter exists, else cpu; `backend.name` says which.
+ * adapter exists, else cpu; `backend.name` says which. A Backend instance is activated as it is.
  */
-export async function setBackend(choice: BackendChoice = 'auto', opts: SetBackendOptions = {}): Promise<Backend> {
-  if (!['auto', 'cpu', 'webgpu'].includes(choice)) {
-    throw new Error(`setBackend: unknown backend '${choice}' (choose auto, cpu or webgpu)`);
-  }
-  const backend = choice === 'cpu' ? new CpuBackend() : await webgpu(choice, opts);
+export async function setBackend(choice: BackendChoice | Backend = 'auto', opts: SetBackendOptions = {}): Promise<Backend> {
+  const backend = typeof choice === 'object' ? choice : await resolve(choice, opts);
   useBackend(backend);
   return backend;
 }
 
-async function webgpu(choice: BackendChoice, opts: SetBackendOptions): Promise<Backend> {
+async function resolve(choice: BackendChoice, opts: SetBackendOptions): Promise<Backend> {
+  if (!['auto', 'cpu', 'webgpu'].includes(choice)) {
+    throw new Error(`setBackend: unknown backend '${choice}' (choose auto, cpu or webgpu)`);
+  }
+  if (choice === 'cpu') return cpu;
   if (opts.device) return new WebGpuBackend(opts.device, 'device provided by the application');
-  const found = await acquireDevice();
-  if (found) return new WebGpuBackend(found.device, found.adapterInfo);
+  acquired ??= acquireDevice().then((found) => (found ? new WebGpuBackend(found.device, found.adapterInfo) : null));
+  const gpu = await acquired;
+  if (gpu) return gpu;
+  acquired = null; // no adapter now; a later call (e.g. after the page gains WebGPU) may try again
   if (choice === 'webgpu') throw new Error(`setBackend('webgpu'): ${NO_ADAPTER_HINT}`);
-  return new CpuBackend();
+  return cpu;
 }
 
 export const getBackend = (): Backend => activeBackend();
