@@ -18,7 +18,14 @@ interface NodeGpu {
   release(): void;
 }
 
-export async function acquireDevice(): Promise<{ device: GPUDevice; adapterInfo: string } | null> {
+export interface AcquiredDevice {
+  device: GPUDevice;
+  adapterInfo: string;
+  /** A software rasteriser (SwiftShader, llvmpipe): correct but slower than the CPU backend. */
+  software: boolean;
+}
+
+export async function acquireDevice(): Promise<AcquiredDevice | null> {
   const adapter = await requestAdapter();
   if (!adapter) return null;
   const limits = adapter.limits;
@@ -32,7 +39,8 @@ export async function acquireDevice(): Promise<{ device: GPUDevice; adapterInfo:
   });
   const info = adapter.info;
   const adapterInfo = [info?.vendor, info?.architecture, info?.device, info?.description].filter(Boolean).join(' ') || 'unknown adapter';
-  return { device, adapterInfo };
+  const software = info?.isFallbackAdapter === true || /swiftshader|llvmpipe|lavapipe/i.test(adapterInfo);
+  return { device, adapterInfo, software };
 }
 
 async function requestAdapter(): Promise<GPUAdapter | null> {

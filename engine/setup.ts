@@ -13,12 +13,18 @@ export interface SetBackendOptions {
 }
 
 const cpu = new CpuBackend();
+interface Acquired {
+  backend: WebGpuBackend;
+  software: boolean;
+}
 /** The acquired GPU backend, shared by later setBackend calls so a process opens one device. */
-let acquired: Promise<WebGpuBackend | null> | null = null;
+let acquired: Promise<Acquired | null> | null = null;
 
 /**
- * Activates a backend for the tensors created from now on and returns it. 'auto' picks webgpu when an
- * adapter exists, else cpu; `backend.name` says which. A Backend instance is activated as it is.
+ * Activates a backend for the tensors created from now on and returns it. 'auto' picks webgpu when a
+ * hardware adapter exists, else cpu (a software adapter such as SwiftShader is slower than the CPU
+ * backend; ask for 'webgpu' to use it anyway); `backend.name` says which. A Backend instance is
+ * activated as it is.
  */
 export async function setBackend(choice: BackendChoice | Backend = 'auto', opts: SetBackendOptions = {}): Promise<Backend> {
   const backend = typeof choice === 'object' ? choice : await resolve(choice, opts);
@@ -32,12 +38,16 @@ async function resolve(choice: BackendChoice, opts: SetBackendOptions): Promise<
   }
   if (choice === 'cpu') return cpu;
   if (opts.device) return new WebGpuBackend(opts.device, 'device provided by the application');
-  acquired ??= acquireDevice().then((found) => (found ? new WebGpuBackend(found.device, found.adapterInfo) : null));
+  acquired ??= acquireDevice().then((found) =>
+    found ? { backend: new WebGpuBackend(found.device, found.adapterInfo), software: found.software } : null,
+  );
   const gpu = await acquired;
-  if (gpu) return gpu;
-  acquired = null; // no adapter now; a later call (e.g. after the page gains WebGPU) may try again
-  if (choice === 'webgpu') throw new Error(`setBackend('webgpu'): ${NO_ADAPTER_HINT}`);
-  return cpu;
+  if (!gpu) {
+    acquired = null; // no adapter now; a later call (e.g. after the page gains WebGPU) may try again
+    if (choice === 'webgpu') throw new Error(`setBackend('webgpu'): ${NO_ADAPTER_HINT}`);
+    return cpu;
+  }
+  return choice === 'auto' && gpu.software ? cpu : gpu.backend;
 }
 
 export const getBackend = (): Backend => activeBackend();

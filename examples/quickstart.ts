@@ -1,6 +1,6 @@
 import { crossEntropy, manualSeed, nn, noGrad, optim, setBackend, tensor, tidy } from '../index.js';
 
-const backend = await setBackend('auto'); // webgpu when an adapter exists, else cpu
+const backend = await setBackend('auto'); // webgpu on a GPU, else cpu
 manualSeed(0);
 const x = tensor([[0, 0], [0, 1], [1, 0], [1, 1]]); // XOR
 const y = tensor([0, 1, 1, 0], [4], 'i32');

@@ -72,3 +72,11 @@ describe('no WebGPU adapter', () => {
     expect(backend.name).toBe('cpu');
   });
 });
+
+describe("'auto' and software adapters", () => {
+  it('prefers the CPU backend over a software adapter such as SwiftShader, which only an explicit request gets', async () => {
+    const gpu = await ms.setBackend('webgpu');
+    const auto = await ms.setBackend('auto');
+    expect(auto.name).toBe(/swiftshader/i.test(gpu.description) ? 'cpu' : 'webgpu');
+  });
+});
