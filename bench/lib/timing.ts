@@ -1,0 +1,48 @@
+/**
+ * The timing loop. A runner starts one operation per `step` (on a GPU: records it) and `sync` waits until
+ * all of them finished; a batch is N steps then one sync, so GPU work is timed end to end.
+ */
+export interface Runner {
+  step(): void;
+  sync(): Promise<void>;
+}
+
+export interface TimingOptions {
+  /** Each timed batch runs for about this long, unless one step alone takes longer... */
+  minSeconds: number;
+  /** ...or it reaches this many steps. */
+  maxIters: number;
+  /** Timed batches per runner; the best counts. */
+  rounds: number;
+}
+
+async function batch(r: Runner, n: number): Promise<number> {
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) r.step();
+  await r.sync();
+  return (performance.now() - t0) / 1000 / n;
+}
+
+/** Warm-up (pipeline compilation, JIT): one step, then ~50 ms more when that was quick. Returns seconds per step. */
+async function warmUp(r: Runner): Promise<number> {
+  const first = await batch(r, 1);
+  return first < 0.05 ? batch(r, Math.ceil(0.05 / first)) : first;
+}
+
+/**
+ * Seconds per step of each runner, best of `rounds`. The runners take turns batch by batch, so a change
+ * in machine load (other processes, a shared CPU) hits all of them alike.
+ */
+export async function secondsPerStep(runners: Runner[], opts: TimingOptions): Promise<number[]> {
+  const estimate: number[] = [];
+  for (const r of runners) estimate.push(await warmUp(r));
+  const best = runners.map(() => Infinity);
+  for (let round = 0; round < opts.rounds; round++) {
+    for (const [i, r] of runners.entries()) {
+      const n = Math.max(1, Math.min(opts.maxIters, Math.ceil(opts.minSeconds / Math.max(estimate[i], 1e-7))));
+      estimate[i] = await batch(r, n);
+      best[i] = Math.min(best[i], estimate[i]);
+    }
+  }
+  return best;
+}

@@ -1,0 +1,45 @@
+/**
+ * The tfjs peers: @tensorflow/tfjs-backend-cpu, and @tensorflow/tfjs-backend-webgpu on Dawn (the `webgpu`
+ * npm package) through a `navigator.gpu` made for it. Its GPUDevice is handed to our engine, so both
+ * libraries run on the same adapter and device.
+ */
+import { existsSync, readdirSync } from 'node:fs';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+
+export { tf };
+
+// Production mode, as an application would ship: no debug checks, no "install tfjs-node" banner.
+tf.enableProdMode();
+
+export interface SharedGpu {
+  device: GPUDevice;
+  /** The adapter, e.g. "google swiftshader". */
+  adapter: string;
+  swiftshader: boolean;
+}
+
+const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
+
+const hasGpuDeviceNode = (): boolean =>
+  existsSync('/dev/nvidia0') || (existsSync('/dev/dri') && readdirSync('/dev/dri').some((f) => f.startsWith('renderD')));
+
+/** Starts tfjs-webgpu and returns its device, or null when there is no WebGPU adapter. */
+export async function startTfjsWebgpu(): Promise<SharedGpu | null> {
+  // Before Dawn starts: with no GPU, point Vulkan at SwiftShader for both libraries.
+  if (!process.env.VK_ICD_FILENAMES && !hasGpuDeviceNode() && existsSync(SWIFTSHADER_ICD)) {
+    process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
+  }
+  process.env.XDG_RUNTIME_DIR ??= '/tmp';
+  const { create, globals } = await import('webgpu');
+  Object.assign(globalThis, globals);
+  const g = globalThis as { navigator?: { gpu?: GPU } };
+  g.navigator ??= {};
+  if (!g.navigator.gpu) Object.defineProperty(g.navigator, 'gpu', { value: create([]), configurable: true });
+  await import('@tensorflow/tfjs-backend-webgpu');
+  if (!(await tf.setBackend('webgpu').catch(() => false))) return null;
+  const backend = tf.backend() as unknown as { device: GPUDevice; adapterInfo?: { vendor?: string; architecture?: string; description?: string } };
+  const info = backend.adapterInfo ?? {};
+  const adapter = [info.vendor, info.architecture, info.description].filter(Boolean).join(' ') || 'unknown adapter';
+  return { device: backend.device, adapter, swiftshader: /swiftshader/i.test(adapter) };
+}
