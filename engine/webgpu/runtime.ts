@@ -1,14 +1,16 @@
 /**
  * The WebGPU runtime under the webgpu backend: a pipeline cache, a buffer pool and a command recorder.
  *
- * Dispatches are recorded into one compute pass and submitted at sync points (a read-back) or every
- * SUBMIT_EVERY dispatches. A released buffer may still be read or written by recorded work, so it waits
+ * Dispatches are recorded into one compute pass and submitted at sync points (a read-back), every
+ * SUBMIT_EVERY dispatches, or when SUBMIT_AT_PENDING_BYTES of released memory waits for reuse. A released buffer may still be read or written by recorded work, so it waits
  * in `pendingRelease` until that work is submitted; only then can it be handed out again, where the
  * queue's ordering makes the reuse safe. Uniforms use the same scheme, so `queue.writeBuffer` never
  * touches a buffer that unsubmitted work refers to.
  */
 
 const SUBMIT_EVERY = 256;
+/** Submit early once this much released memory waits for reuse, so big loops don't grow the pool. */
+const SUBMIT_AT_PENDING_BYTES = 64 * 1024 * 1024;
 // The WebGPU spec's flag values, spelled out: in Node the GPUBufferUsage global only exists once Dawn is loaded.
 const USAGE = { MAP_READ: 0x1, COPY_SRC: 0x4, COPY_DST: 0x8, UNIFORM: 0x40, STORAGE: 0x80 };
 const MAP_MODE_READ = 0x1;
@@ -29,6 +31,7 @@ export function sizeClass(bytes: number): number {
 class BufferPool {
   private free = new Map<number, GPUBuffer[]>();
   private pendingRelease: GPUBuffer[] = [];
+  pendingBytes = 0;
   live = 0;
   liveBytes = 0;
   pooled = 0;
@@ -48,6 +51,7 @@ class BufferPool {
   release(buffer: GPUBuffer): void {
     this.live--;
     this.liveBytes -= buffer.size;
+    this.pendingBytes += buffer.size;
     this.pendingRelease.push(buffer);
   }
 
@@ -60,6 +64,7 @@ class BufferPool {
     }
     this.pooled += this.pendingRelease.length;
     this.pendingRelease = [];
+    this.pendingBytes = 0;
   }
 }
 
@@ -135,7 +140,7 @@ export class GpuRuntime {
     this.pass.setBindGroup(0, bindGroup);
     this.pass.dispatchWorkgroups(workgroups[0], workgroups[1] ?? 1, workgroups[2] ?? 1);
     if (uniform) this.uniforms.release(uniform);
-    if (++this.recorded >= SUBMIT_EVERY) this.flush();
+    if (++this.recorded >= SUBMIT_EVERY || this.storage.pendingBytes >= SUBMIT_AT_PENDING_BYTES) this.flush();
   }
 
   /** Submits everything recorded so far. */
