@@ -80,9 +80,12 @@ export interface Backend {
   matmul(a: Storage, b: Storage, spec: MatmulSpec): Storage;
   /** Softmax or log-softmax over the last axis of a [rows, cols] matrix. */
   softmax(x: Storage, rows: number, cols: number, log: boolean): Storage;
-  /** Per-row cross-entropy -log softmax(x)[target] of [rows, cols] logits with i32 targets. */
+  /**
+   * Per-row cross-entropy -log softmax(x)[target] of [rows, cols] logits with i32 targets; a negative
+   * target marks an ignored row, whose loss is 0.
+   */
   crossEntropy(logits: Storage, targets: Storage, rows: number, cols: number): Storage;
-  /** d(scale · mean_rows CE)/d logits = scale · (softmax − onehot) / rows; `scale` is a 1-element storage. */
+  /** scale · (softmax − onehot) per row (0 for ignored rows); `scale` is a 1-element storage. */
   crossEntropyBackward(logits: Storage, targets: Storage, scale: Storage, rows: number, cols: number): Storage;
   /** out[i, :] = table[idx[i], :] for a [rows, cols] table and n i32 indices. */
   gather(table: Storage, idx: Storage, rows: number, cols: number, n: number): Storage;

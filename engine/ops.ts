@@ -293,7 +293,8 @@ export function softmax(x: Tensor, log: boolean): Tensor {
 
 /**
  * Mean cross-entropy of logits [..., C] against integer class targets [...] (i32), like
- * torch.nn.functional.cross_entropy. Forward and backward are fused kernels.
+ * torch.nn.functional.cross_entropy. A negative target is ignored (PyTorch's ignore_index): the mean is
+ * over the other rows. Forward and backward are fused kernels.
  */
 export function crossEntropy(logits: Tensor, targets: Tensor): Tensor {
   const be = backendOf('crossEntropy', [logits, targets]);
@@ -304,14 +305,22 @@ export function crossEntropy(logits: Tensor, targets: Tensor): Tensor {
     throw new Error(`crossEntropy: logits ${fmt(logits.shape)} need targets of shape ${fmt(logits.shape.slice(0, -1))}, got ${fmt(targets.shape)}`);
   }
   const rows = targets.size;
-  const perRow = be.crossEntropy(logits.storage, targets.storage, rows, cols);
-  const total = be.reduce('sum', perRow, [rows], [0]);
-  const meanLoss = be.map('mul', [{ storage: total, strides: [] }, { scalar: 1 / rows }], [], 'f32');
-  be.release(perRow);
-  be.release(total);
-  const out = fromStorage(be, meanLoss, []);
+  // The number of counted rows stays on the device: no read-back in a training step.
+  const counted = noGrad(() => {
+    const asFloat = targets.toFloat();
+    const valid = asFloat.ge(0);
+    asFloat.dispose();
+    const sum = valid.sum();
+    valid.dispose();
+    return sum;
+  });
+  const perRow = fromStorage(be, be.crossEntropy(logits.storage, targets.storage, rows, cols), [rows]);
+  const out = noGrad(() => perRow.sum().div(counted));
+  perRow.dispose();
   return record(out, 'crossEntropy', [logits, targets], (g) => {
-    const grad = be.crossEntropyBackward(logits.storage, targets.storage, g.storage, rows, cols);
+    const scale = g.div(counted);
+    const grad = be.crossEntropyBackward(logits.storage, targets.storage, scale.storage, rows, cols);
+    scale.dispose();
     return [fromStorage(be, grad, logits.shape), null];
   });
 }

@@ -1,4 +1,4 @@
-/** CPU reference for softmax / log-softmax over rows and the fused softmax cross-entropy. */
+/** CPU reference for softmax / log-softmax over rows and the fused softmax cross-entropy (negative target = ignored row). */
 
 export function softmaxCpu(x: Float32Array, rows: number, cols: number, log: boolean): Float32Array {
   const out = new Float32Array(rows * cols);
@@ -25,7 +25,7 @@ export function crossEntropyCpu(logits: Float32Array, targets: Int32Array, rows:
   const out = new Float32Array(rows);
   for (let r = 0; r < rows; r++) {
     const base = r * cols;
-    out[r] = logSumExp(logits, base, cols) - logits[base + targets[r]];
+    out[r] = targets[r] < 0 ? 0 : logSumExp(logits, base, cols) - logits[base + targets[r]];
   }
   return out;
 }
@@ -34,11 +34,14 @@ export function crossEntropyBackwardCpu(
   logits: Float32Array, targets: Int32Array, scale: number, rows: number, cols: number,
 ): Float32Array {
   const out = softmaxCpu(logits, rows, cols, false);
-  const f = scale / rows;
   for (let r = 0; r < rows; r++) {
     const base = r * cols;
+    if (targets[r] < 0) {
+      out.fill(0, base, base + cols);
+      continue;
+    }
     out[base + targets[r]] -= 1;
-    for (let c = 0; c < cols; c++) out[base + c] *= f;
+    for (let c = 0; c < cols; c++) out[base + c] *= scale;
   }
   return out;
 }

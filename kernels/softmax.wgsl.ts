@@ -1,6 +1,6 @@
 /**
  * WGSL softmax / log-softmax over rows, and the fused softmax cross-entropy forward (per-row loss) and
- * backward. One thread per row: rows are short in maskscope's models (10–50 classes).
+ * backward; a negative target marks an ignored row (loss and gradient 0). One thread per row: rows are short in maskscope's models (10–50 classes).
  * Uniform words: 0 rows, 1 cols, 2 row_stride (threads per dispatch row).
  */
 
@@ -47,8 +47,9 @@ ${ROW_HEADER}
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let r = gid.x + gid.y * p.row_stride;
   if (r >= p.rows) { return; }
+  if (targets[r] < 0) { out[r] = 0.0; return; }
   let base = r * p.cols;
-  let t = u32(clamp(targets[r], 0, i32(p.cols) - 1));
+  let t = u32(min(targets[r], i32(p.cols) - 1));
   out[r] = log_sum_exp(base, p.cols) - x[base + t];
 }`;
 
@@ -64,9 +65,13 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let r = gid.x + gid.y * p.row_stride;
   if (r >= p.rows) { return; }
   let base = r * p.cols;
+  if (targets[r] < 0) {
+    for (var c = 0u; c < p.cols; c++) { out[base + c] = 0.0; }
+    return;
+  }
   let lse = log_sum_exp(base, p.cols);
-  let f = scale[0] / f32(p.rows);
-  let t = u32(clamp(targets[r], 0, i32(p.cols) - 1));
+  let f = scale[0];
+  let t = u32(min(targets[r], i32(p.cols) - 1));
   for (var c = 0u; c < p.cols; c++) {
     let onehot = select(0.0, 1.0, c == t);
     out[base + c] = (exp(x[base + c] - lse) - onehot) * f;

@@ -73,6 +73,7 @@ describe('gradients match finite differences (cpu)', () => {
   it('softmax', () => gradcheck([{ shape: [3, 5], lo: -2, hi: 2 }], (x) => x.softmax()));
   it('logSoftmax', () => gradcheck([{ shape: [3, 5], lo: -2, hi: 2 }], (x) => x.logSoftmax()));
   it('crossEntropy', () => gradcheck([{ shape: [4, 6], lo: -2, hi: 2 }], (x) => ms.crossEntropy(x, ms.tensor([0, 5, 2, 2], [4], 'i32'))));
+  it('crossEntropy with ignored rows', () => gradcheck([{ shape: [4, 6], lo: -2, hi: 2 }], (x) => ms.crossEntropy(x, ms.tensor([0, -1, 2, -1], [4], 'i32'))));
   it('embedding', () => gradcheck([{ shape: [5, 3] }], (t) => ms.embedding(t, ms.tensor([4, 0, 4, 1], [2, 2], 'i32')).square()));
   it('a small MLP end to end', () => {
     ms.manualSeed(3);
@@ -80,5 +81,17 @@ describe('gradients match finite differences (cpu)', () => {
     const [w0, b0, w1, b1] = mlp.parameters();
     return gradcheck([{ shape: [5, 4] }], (x) =>
       x.matmul(w0.detach(), { transB: true }).add(b0.detach()).tanh().matmul(w1.detach(), { transB: true }).add(b1.detach()));
+  });
+});
+
+describe('crossEntropy ignores negative targets like PyTorch ignore_index', () => {
+  it('equals the loss over the counted rows only', async () => {
+    await ms.setBackend('cpu');
+    ms.manualSeed(4);
+    const x = ms.rand([5, 3]);
+    const kept = ms.tensor(Float32Array.from(await x.toArray()).slice(3, 12), [3, 3]);
+    const withIgnored = await ms.crossEntropy(x, ms.tensor([-1, 2, 0, 1, -1], [5], 'i32')).item();
+    const subset = await ms.crossEntropy(kept, ms.tensor([2, 0, 1], [3], 'i32')).item();
+    expect(withIgnored).toBeCloseTo(subset, 6);
   });
 });

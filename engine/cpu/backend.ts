@@ -82,7 +82,7 @@ export class CpuBackend implements Backend {
 
   crossEntropy(logits: Storage, targets: Storage, rows: number, cols: number): Storage {
     const t = this.i32(targets);
-    checkIndices('crossEntropy', t, cols);
+    checkIndices('crossEntropy', t, cols, true);
     return this.wrap(crossEntropyCpu(this.f32(logits), t, rows, cols));
   }
 
@@ -119,8 +119,8 @@ export class CpuBackend implements Backend {
   flush(): void {}
 }
 
-function checkIndices(op: string, idx: Int32Array, limit: number): void {
+function checkIndices(op: string, idx: Int32Array, limit: number, negativeIgnored = false): void {
   for (let i = 0; i < idx.length; i++) {
-    if (idx[i] < 0 || idx[i] >= limit) throw new Error(`${op}: index ${idx[i]} at position ${i} is out of range [0, ${limit})`);
+    if ((idx[i] < 0 && !negativeIgnored) || idx[i] >= limit) throw new Error(`${op}: index ${idx[i]} at position ${i} is out of range [0, ${limit})`);
   }
 }

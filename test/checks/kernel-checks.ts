@@ -153,6 +153,12 @@ export const kernelChecks: KernelCheck[] = [
     l1.add(l2.mul(3)).backward();
     return [l1, l2, x.grad!, y.grad!];
   }, 1e-4),
+  compare('crossEntropy with ignored (negative) targets', () => {
+    const x = input([6, 5], -3, 3);
+    const loss = ops.crossEntropy(x, tensor([2, -1, 0, -1, 4, 1], [6], 'i32'));
+    loss.backward();
+    return [loss, x.grad!];
+  }, 1e-4),
   compare('embedding [11,6] with repeated indices', () => {
     const table = input([11, 6]);
     const idx = tensor([[0, 3, 3], [10, 0, 3]], [2, 3], 'i32');
