@@ -249,7 +249,7 @@ const TO_ENGINE: Record<EngineDtype, DType> = { F32: 'f32', I32: 'i32', U32: 'u3
 /** Reads every tensor back to the host (toArray) and encodes them. */
 export async function saveTensors(named: Record<string, Tensor>, metadata?: Record<string, string>): Promise<Uint8Array> {
   const entries = await Promise.all(
-    Object.entries(named).map(async ([name, t]) => [name, { dtype: TO_FILE[t.dtype], shape: [...t.shape], data: await t.toArray() }] as const),
+    Object.entries(named).map(async ([name, t]): Promise<[string, SafeTensor]> => [name, { dtype: TO_FILE[t.dtype], shape: [...t.shape], data: await t.toArray() }]),
   );
   return encodeSafetensors(Object.fromEntries(entries), metadata);
 }
