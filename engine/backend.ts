@@ -95,6 +95,13 @@ export interface Backend {
   random(kind: 'uniform' | 'normal', size: number, seed: number, stream: number): Storage;
   /** One Adam step, in place on param, m and v. `gradScale` (1 element) multiplies the gradient (clipping). */
   adam(param: Storage, grad: Storage, m: Storage, v: Storage, hyper: AdamHyper, gradScale: Storage | null): void;
+  /**
+   * `samples` hard Gumbel-sigmoid mask samples applied to a weight: out[k·n + i] = weight[i]·m_ki with
+   * P(m_ki = 1) = σ(logits[i]); the noise of sample k, weight i is counter k·n + i of (seed, stream).
+   */
+  maskSample(logits: Storage, weight: Storage, samples: number, seed: number, stream: number): Storage;
+  /** Straight-through gradient of maskSample w.r.t. the logits: Σ_k grad[k·n + i]·weight[i]·s(1 − s). */
+  maskSampleBackward(grad: Storage, logits: Storage, weight: Storage, samples: number, seed: number, stream: number): Storage;
   memory(): MemoryInfo;
   /** Submit queued work (no-op on CPU). */
   flush(): void;

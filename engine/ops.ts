@@ -5,8 +5,8 @@
 import type { Backend, BinaryOp, MapInput, MapOp, ReduceOp, Storage, UnaryOp } from './backend.js';
 import type { DType } from './dtype.js';
 import { broadcastAxes, broadcastShapes, broadcastStrides, fmt, normalizeAxes, sameShape, sizeOf, stridesOf } from './shape.js';
-import { gradEnabled, noGrad } from './state.js';
-import { StorageRef, Tensor } from './tensor.js';
+import { gradEnabled, nextRandomStream, noGrad } from './state.js';
+import { StorageRef, Tensor, type GradNode } from './tensor.js';
 
 // ---- plumbing ----------------------------------------------------------------------------------------
 
@@ -14,7 +14,7 @@ export function fromStorage(backend: Backend, storage: Storage, shape: readonly 
   return new Tensor(new StorageRef(backend, storage), shape);
 }
 
-function record(out: Tensor, op: string, inputs: Tensor[], backward: (g: Tensor) => (Tensor | null)[]): Tensor {
+export function record(out: Tensor, op: string, inputs: Tensor[], backward: GradNode['backward']): Tensor {
   if (gradEnabled() && inputs.some((t) => t.requiresGrad)) {
     out.requiresGrad = true;
     out.node = { op, inputs, backward };
@@ -263,10 +263,11 @@ export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
   };
   const outShape = [...batchShape, m, n];
   const out = fromStorage(be, be.matmul(a.storage, b.storage, spec), outShape);
-  return record(out, 'matmul', [a, b], (g) => {
-    const ga = transA ? matmul(b, g, { transA: transB, transB: true }) : matmul(g, b, { transB: !transB });
-    const gb = transB ? matmul(g, a, { transA: true, transB: transA }) : matmul(a, g, { transA: !transA });
-    return [sumLeading(ga, a.rank), sumLeading(gb, b.rank)];
+  return record(out, 'matmul', [a, b], (g, needs) => {
+    // Each gradient is a full product: skip the ones nobody needs (data inputs, frozen weights).
+    const ga = !needs[0] ? null : transA ? matmul(b, g, { transA: transB, transB: true }) : matmul(g, b, { transB: !transB });
+    const gb = !needs[1] ? null : transB ? matmul(g, a, { transA: true, transB: transA }) : matmul(a, g, { transA: !transA });
+    return [ga && sumLeading(ga, a.rank), gb && sumLeading(gb, b.rank)];
   });
 }
 
@@ -341,6 +342,29 @@ export function embedding(table: Tensor, idx: Tensor): Tensor {
   ]);
 }
 
+// ---- weight masks ------------------------------------------------------------------------------------
+
+/**
+ * `samples` hard Gumbel-sigmoid samples of a binary mask over `weight`, applied to it: result
+ * [samples, ...weight.shape] with P(keep) = σ(logits). The gradient reaches the logits only, through the
+ * straight-through estimator ∂m/∂l = s(1 − s) (SPEC §1); the noise is regenerated in the backward.
+ */
+export function maskedWeights(logits: Tensor, weight: Tensor, samples: number): Tensor {
+  const be = backendOf('maskedWeights', [logits, weight]);
+  expectDtype('maskedWeights', logits, 'f32', 'logits');
+  expectDtype('maskedWeights', weight, 'f32', 'weight');
+  if (!sameShape(logits.shape, weight.shape)) {
+    throw new Error(`maskedWeights: logits ${fmt(logits.shape)} and weight ${fmt(weight.shape)} must have the same shape`);
+  }
+  if (!Number.isInteger(samples) || samples < 1) throw new Error(`maskedWeights: samples must be a positive integer, got ${samples}`);
+  const { seed, stream } = nextRandomStream();
+  const out = fromStorage(be, be.maskSample(logits.storage, weight.storage, samples, seed, stream), [samples, ...weight.shape]);
+  return record(out, 'maskedWeights', [logits, weight], (g) => [
+    fromStorage(be, be.maskSampleBackward(g.storage, logits.storage, weight.storage, samples, seed, stream), logits.shape),
+    null,
+  ]);
+}
+
 // ---- autograd ----------------------------------------------------------------------------------------
 
 /**
@@ -365,7 +389,7 @@ export function backward(root: Tensor, seed?: Tensor): void {
         accumulateLeaf(t, g);
         continue;
       }
-      const inputGrads = t.node.backward(g);
+      const inputGrads = t.node.backward(g, t.node.inputs.map((input) => input.requiresGrad));
       t.node.inputs.forEach((input, j) => {
         const gi = inputGrads[j];
         if (!gi || !input.requiresGrad) return;

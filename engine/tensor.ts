@@ -25,8 +25,11 @@ export class StorageRef {
 export interface GradNode {
   op: string;
   inputs: readonly Tensor[];
-  /** Gradients of the inputs (null where an input needs none) given the gradient of the output. */
-  backward(grad: Tensor): (Tensor | null)[];
+  /**
+   * Gradients of the inputs given the gradient of the output; `needs[i]` says whether input i wants one
+   * (a rule may return null for the others instead of computing them).
+   */
+  backward(grad: Tensor, needs: readonly boolean[]): (Tensor | null)[];
 }
 
 export class Tensor {

@@ -8,6 +8,7 @@ import { crossEntropyBackwardCpu, crossEntropyCpu, softmaxCpu } from '../../kern
 import { gatherCpu, scatterAddCpu } from '../../kernels/gather.cpu.js';
 import { normalCpu, uniformCpu } from '../../kernels/random.cpu.js';
 import { adamCpu } from '../../kernels/adam.cpu.js';
+import { maskSampleBackwardCpu, maskSampleCpu } from '../../kernels/mask.cpu.js';
 import { sizeOf } from '../shape.js';
 
 export class CpuStorage implements Storage {
@@ -108,6 +109,14 @@ export class CpuBackend implements Backend {
   adam(param: Storage, grad: Storage, m: Storage, v: Storage, hyper: AdamHyper, gradScale: Storage | null): void {
     const scale = gradScale ? this.f32(gradScale)[0] : 1;
     adamCpu(this.f32(param), this.f32(grad), this.f32(m), this.f32(v), hyper, scale);
+  }
+
+  maskSample(logits: Storage, weight: Storage, samples: number, seed: number, stream: number): Storage {
+    return this.wrap(maskSampleCpu(this.f32(logits), this.f32(weight), samples, seed, stream));
+  }
+
+  maskSampleBackward(grad: Storage, logits: Storage, weight: Storage, samples: number, seed: number, stream: number): Storage {
+    return this.wrap(maskSampleBackwardCpu(this.f32(grad), this.f32(logits), this.f32(weight), samples, seed, stream));
   }
 
   memory(): MemoryInfo {

@@ -13,6 +13,7 @@ import { randomKernel } from '../../kernels/random.wgsl.js';
 import { streamKeys } from '../../kernels/random.cpu.js';
 import { ADAM } from '../../kernels/adam.wgsl.js';
 import { FILL } from '../../kernels/fill.wgsl.js';
+import { MASK_SAMPLE, MASK_SAMPLE_BACKWARD } from '../../kernels/mask.wgsl.js';
 
 export class GpuStorage implements Storage {
   readonly backend = 'webgpu' as const;
@@ -175,6 +176,28 @@ export class WebGpuBackend implements Backend {
     words.set(new Uint32Array(floats.buffer), 4);
     const buffers = [param, grad, m, v, gradScale ?? this.one].map((s) => this.buf(s));
     this.runtime.dispatch(ADAM, buffers, words, g.workgroups);
+  }
+
+  private maskParams(n: number, samples: number, seed: number, stream: number, threads: number) {
+    const keys = streamKeys(seed, stream);
+    const g = this.runtime.grid1d(threads, 256);
+    return { words: new Uint32Array([n, samples, keys.inner, keys.outer, g.rowStride, 0, 0, 0]), groups: g.workgroups };
+  }
+
+  maskSample(logits: Storage, weight: Storage, samples: number, seed: number, stream: number): Storage {
+    const n = logits.size;
+    const out = this.alloc('f32', samples * n);
+    const { words, groups } = this.maskParams(n, samples, seed, stream, samples * n);
+    this.runtime.dispatch(MASK_SAMPLE, [this.buf(logits), this.buf(weight), out.buffer], words, groups);
+    return out;
+  }
+
+  maskSampleBackward(grad: Storage, logits: Storage, weight: Storage, samples: number, seed: number, stream: number): Storage {
+    const n = logits.size;
+    const out = this.alloc('f32', n);
+    const { words, groups } = this.maskParams(n, samples, seed, stream, n);
+    this.runtime.dispatch(MASK_SAMPLE_BACKWARD, [this.buf(grad), this.buf(logits), this.buf(weight), out.buffer], words, groups);
+    return out;
   }
 
   memory(): MemoryInfo {

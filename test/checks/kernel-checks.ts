@@ -164,6 +164,11 @@ export const kernelChecks: KernelCheck[] = [
     const idx = tensor([[0, 3, 3], [10, 0, 3]], [2, 3], 'i32');
     return withGrads(ops.embedding(table, idx), [table]);
   }),
+  compare('maskedWeights: K samples and the straight-through logit gradient', () => {
+    const logits = input([17, 5], -3, 3);
+    const weight = input([17, 5]);
+    return withGrads(ops.maskedWeights(logits, weight, 4), [logits]);
+  }, 1e-4),
   compare('rand and randn', () => [rand([1000]), randn([300]), rand([3, 7])], 2e-3),
   compare('zeros, ones, full of every dtype', () => [
     zeros([5]), ones([3, 3]), full([2], -7.5), full([4], 3, 'i32').toFloat(),

@@ -1,0 +1,81 @@
+/**
+ * The shape of DIR/report.json, the file users script against and that report.html and the web demo
+ * render. Fractions are in [0, 1]. Optional parts appear when the run produced them.
+ */
+
+/** mean ± std over seeds; std is 0 for a single seed. */
+export interface Stat {
+  mean: number;
+  std: number;
+}
+
+export interface LayerReport {
+  /** Parameter name, e.g. "layers.0.weight". */
+  name: string;
+  /** Number of scalar weights in the tensor. */
+  weights: number;
+  /** Weights kept (logit > 0) by each mask, e.g. kept.add, kept.mul, kept.full (mean over seeds). */
+  kept: Record<string, number>;
+  /** IoU / IoMin of the experiment's two task masks (+ vs ×, or pair 1 vs pair 2) on this tensor. */
+  iou: number;
+  iomin: number;
+  /** Present with several seeds. */
+  iouStd?: number;
+  iominStd?: number;
+}
+
+/** For addmul: how often the prediction equals the + result, the × result, or neither, per true op. */
+export type Confusion = Record<string, Record<'add' | 'mul' | 'neither', number>>;
+
+export interface Histogram {
+  /** Bin edges of the keep probability σ(logit), length bins + 1, from 0 to 1. */
+  edges: number[];
+  /** Counts per bin for each mask (stage-0 masks at least). */
+  counts: Record<string, number[]>;
+}
+
+export interface SweepPoint {
+  /** The swept value (β for a β sweep, hidden width for a width sweep). */
+  value: number;
+  totalShared: Stat;
+  /** accuracy[mask][evalSet] at this point. */
+  accuracy: Record<string, Record<string, Stat>>;
+}
+
+export interface LossPoint {
+  step: number;
+  loss: number;
+}
+
+export interface Report {
+  experiment: string;
+  size: 'small' | 'paper';
+  /** The first seed; `seeds` lists all of them when several were run. */
+  seed: number;
+  seeds: number[];
+  backend: 'cpu' | 'webgpu';
+  /** Device description (GPU adapter or CPU). */
+  device: string;
+  /** Wall time of the whole run, all phases. */
+  seconds: number;
+  /** The resolved configuration (model sizes, steps, β, learning rates, batch, K …). */
+  config: Record<string, unknown>;
+  /** accuracy[mask][evalSet], mean over seeds; masks e.g. none, full, add, not_add, mul, not_mul. */
+  accuracy: Record<string, Record<string, number>>;
+  /** Standard deviation over seeds, same keys as accuracy (zeros for one seed). */
+  accuracyStd: Record<string, Record<string, number>>;
+  layers: LayerReport[];
+  /** Σ|A∩B| / Σ|A| over all masked tensors, A = first task mask (+ or pair 1), B = the other. */
+  totalShared: number;
+  totalSharedStd?: number;
+  /** Shared fraction of each task mask: |M_i ∩ ∪_{j≠i} M_j| / |M_i|. */
+  sharedFraction?: Record<string, number>;
+  /** confusion[mask][trueOp] for addmul (masks none, full, add, mul at least). */
+  confusion?: Record<string, Confusion>;
+  histogram?: Histogram;
+  /** Half-mask test: accuracy[variant][evalSet] with only the early or only the late half of the layers masked. */
+  halfMask?: Record<string, Record<string, number>>;
+  sweeps?: { beta?: SweepPoint[]; width?: SweepPoint[] };
+  /** Loss curves of base training and of each mask stage (first seed). */
+  training?: { base: LossPoint[]; stages: Record<string, LossPoint[]> };
+}

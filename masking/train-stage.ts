@@ -1,0 +1,82 @@
+/**
+ * Training one mask stage (SPEC §1): fresh Adam over the stage's logits only, K mask samples per step,
+ * loss L_task + (β/B)·Σ l, gradient-norm clipping of the logit gradients, a fixed number of steps.
+ * The base network is frozen and in evaluation mode; the caller supplies batches and the task loss.
+ */
+import { Adam } from '../engine/optim/adam.js';
+import { clipCoefficient } from '../engine/optim/clip.js';
+import { tidy } from '../engine/state.js';
+import type { Tensor } from '../engine/tensor.js';
+import { withParams } from '../models/param-override.js';
+import type { MaskSet } from './mask-set.js';
+
+export interface MaskStageConfig {
+  steps: number;
+  /** Mask samples per step, K (the batch is cut into K slices). */
+  samples: number;
+  /** β, the weight of the logit regulariser. */
+  beta: number;
+  lr: number;
+  /** Maximum global norm of the logit gradients. */
+  clip: number;
+}
+
+export interface Batch {
+  x: Tensor;
+  y: Tensor;
+}
+
+/** The task loss of one batch, evaluated by the caller's model (it runs under the sampled masks). */
+export type TaskLoss = (batch: Batch) => Tensor;
+
+export interface StageProgress {
+  step: number;
+  /** Present every `logEvery` steps (reading the loss back costs a sync). */
+  loss?: number;
+}
+
+export class MaskStageTrainer {
+  private readonly opt: Adam;
+  private readonly trainable: Tensor[];
+
+  /** `frozen[i]` keeps logits i fixed (e.g. a layer's mask copied from another stage). */
+  constructor(readonly set: MaskSet, readonly config: MaskStageConfig, frozen: readonly boolean[] = []) {
+    this.trainable = set.logits.filter((_, i) => !frozen[i]);
+    set.logits.forEach((l, i) => l.requireGrad(!frozen[i]));
+    this.opt = new Adam(this.trainable, { lr: config.lr });
+  }
+
+  /** One step; returns the total loss (a scalar tensor the caller disposes). */
+  step(batch: Batch, taskLoss: TaskLoss): Tensor {
+    return tidy(() => {
+      this.opt.zeroGrad();
+      const rows = batch.x.shape[0];
+      const task = withParams(this.set.sample(this.config.samples), () => taskLoss(batch));
+      const logitSum = this.set.logits.map((l) => l.sum()).reduce((a, b) => a.add(b));
+      const total = task.add(logitSum.mul(this.config.beta / rows));
+      total.backward();
+      const { coef } = clipCoefficient(this.trainable, this.config.clip);
+      this.opt.step(coef);
+      return total;
+    });
+  }
+
+  /** Runs `steps` steps from `start`, reporting progress; batches come from `batchAt(step)`. */
+  async run(batchAt: (step: number) => Batch, taskLoss: TaskLoss, opts: { start?: number; logEvery?: number; onProgress?: (p: StageProgress) => void } = {}): Promise<void> {
+    const logEvery = opts.logEvery ?? 100;
+    for (let step = opts.start ?? 0; step < this.config.steps; step++) {
+      const batch = batchAt(step);
+      const loss = this.step(batch, taskLoss);
+      batch.x.dispose();
+      batch.y.dispose();
+      const last = step === this.config.steps - 1;
+      const value = step % logEvery === 0 || last ? await loss.item() : undefined;
+      loss.dispose();
+      opts.onProgress?.({ step, loss: value });
+    }
+  }
+
+  dispose(): void {
+    this.opt.dispose();
+  }
+}

@@ -1,0 +1,77 @@
+/** The mask sampler and the K-slice masked forward (SPEC §1). */
+import { beforeAll, describe, expect, it } from 'vitest';
+import * as ms from '../index.js';
+import { maskedWeights } from '../engine/ops.js';
+import { linear } from '../models/linear.js';
+import { withParams } from '../models/param-override.js';
+import { MaskSet, maskTargets } from '../masking/mask-set.js';
+import { expectClose } from './checks/kernel-checks.js';
+import { gpuBackend } from './gpu.js';
+
+describe.each(['cpu', 'webgpu'] as const)('mask sampling on %s', (name) => {
+  beforeAll(async () => {
+    await ms.setBackend(name === 'webgpu' ? await gpuBackend() : 'cpu');
+  });
+
+  it('keeps each weight with probability σ(logit)', async () => {
+    const levels = [-3, -1, -0.25, 0, 0.5, 2, 4];
+    const perLevel = 50;
+    const samples = 200;
+    const logits = ms.tensor(levels.flatMap((l) => new Array(perLevel).fill(l)), [levels.length, perLevel]);
+    const kept = await maskedWeights(logits, ms.ones(logits.shape), samples).toArray();
+    const n = levels.length * perLevel;
+    levels.forEach((l, li) => {
+      let count = 0;
+      for (let k = 0; k < samples; k++) for (let j = 0; j < perLevel; j++) count += kept[k * n + li * perLevel + j];
+      const trials = samples * perLevel;
+      const p = 1 / (1 + Math.exp(-l));
+      const sd = Math.sqrt((p * (1 - p)) / trials);
+      expect(Math.abs(count / trials - p), `logit ${l}: kept ${count / trials}, σ = ${p}`).toBeLessThan(4 * sd + 1e-9);
+    });
+  });
+
+  it('different steps draw different masks, a seed repeats them', async () => {
+    ms.manualSeed(11);
+    const l = ms.zeros([64]);
+    const a = await maskedWeights(l, ms.ones([64]), 1).toArray();
+    const b = await maskedWeights(l, ms.ones([64]), 1).toArray();
+    ms.manualSeed(11);
+    const again = await maskedWeights(l, ms.ones([64]), 1).toArray();
+    expect(Array.from(a)).not.toEqual(Array.from(b));
+    expect(Array.from(again)).toEqual(Array.from(a));
+  });
+
+  it('the K-slice masked forward equals K separate forwards with W ⊙ m_k', async () => {
+    ms.manualSeed(3);
+    const K = 4;
+    const x = ms.rand([12, 5]);
+    const w = ms.rand([7, 5]).sub(0.5);
+    const b = ms.rand([7]);
+    const logits = ms.rand([7, 5]).mul(4).sub(2);
+    const sampled = maskedWeights(logits, w, K);
+    const y = await linear(x, sampled, b).toArray();
+    const xs = await x.toArray();
+    const masked = await sampled.toArray();
+    for (let k = 0; k < K; k++) {
+      const xk = ms.tensor(xs.slice(k * 15, (k + 1) * 15), [3, 5]);
+      const wk = ms.tensor(masked.slice(k * 35, (k + 1) * 35), [7, 5]);
+      const yk = await xk.matmul(wk, { transB: true }).add(b).toArray();
+      expectClose(y.slice(k * 21, (k + 1) * 21), yk, 1e-5, `slice ${k}`);
+    }
+  });
+
+  it('a model runs with sampled masks through withParams, and only the logits get gradients', async () => {
+    ms.manualSeed(5);
+    const mlp = new ms.nn.MLP([6, 8, 3]);
+    mlp.parameters().forEach((p) => p.requireGrad(false));
+    const set = new MaskSet(maskTargets(mlp, { biases: false }));
+    expect(set.targets.map((t) => t.name)).toEqual(['layers.0.weight', 'layers.1.weight']);
+    const x = ms.rand([8, 6]);
+    const loss = ms.crossEntropy(withParams(set.sample(4), () => mlp.forward(x)), ms.tensor([0, 1, 2, 0, 1, 2, 0, 1], [8], 'i32'));
+    loss.backward();
+    expect(set.logits.every((l) => l.grad !== null)).toBe(true);
+    expect(mlp.parameters().every((p) => p.grad === null)).toBe(true);
+    expect(() => withParams(set.sample(3), () => mlp.forward(x))).toThrow(/cannot be cut into 3 mask-sample slices/);
+    set.dispose();
+  });
+});
