@@ -1,0 +1,74 @@
+/** Builds report.json (masking/report-types.ts) from the results of one or more seeds: mean ± std. */
+import { meanStd } from '../masking/analysis.js';
+import type { Report } from '../masking/report-types.js';
+import type { SeedResult } from './runner.js';
+import type { ArithConfig, ExperimentDef, Size } from './types.js';
+
+/** Applies f to the values at the same nested key of every seed's table. */
+function tableStat(tables: Record<string, Record<string, number>>[], pick: 'mean' | 'std'): Record<string, Record<string, number>> {
+  const first = tables[0];
+  return Object.fromEntries(
+    Object.entries(first).map(([row, cols]) => [
+      row,
+      Object.fromEntries(Object.keys(cols).map((col) => [col, meanStd(tables.map((t) => t[row][col]))[pick]])),
+    ]),
+  );
+}
+
+const mean = (xs: number[]): number => meanStd(xs).mean;
+
+export interface ReportContext {
+  def: ExperimentDef;
+  size: Size;
+  cfg: ArithConfig;
+  backend: 'cpu' | 'webgpu';
+  device: string;
+  /** Wall time of this invocation plus the recorded time of resumed phases. */
+  seconds: number;
+}
+
+export function buildReport(ctx: ReportContext, results: SeedResult[]): Report {
+  const r0 = results[0];
+  const [a, b] = ctx.def.compared;
+  const perLayer = (pick: (r: SeedResult) => number[]) => r0.layerNames.map((_, i) => meanStd(results.map((r) => pick(r)[i])));
+  const iou = perLayer((r) => r.iou);
+  const iomin = perLayer((r) => r.iomin);
+  const shared = meanStd(results.map((r) => r.totalShared));
+  const several = results.length > 1;
+  return {
+    experiment: ctx.def.name,
+    size: ctx.size,
+    seed: r0.seed,
+    seeds: results.map((r) => r.seed),
+    backend: ctx.backend,
+    device: ctx.device,
+    seconds: ctx.seconds,
+    config: { ...ctx.cfg, compared: [a, b] },
+    accuracy: tableStat(results.map((r) => r.accuracy), 'mean'),
+    accuracyStd: tableStat(results.map((r) => r.accuracy), 'std'),
+    layers: r0.layerNames.map((name, i) => ({
+      name,
+      weights: r0.layerWeights[i],
+      kept: Object.fromEntries(Object.keys(r0.kept).map((m) => [m, mean(results.map((r) => r.kept[m][i]))])),
+      iou: iou[i].mean,
+      iomin: iomin[i].mean,
+      ...(several ? { iouStd: iou[i].std, iominStd: iomin[i].std } : {}),
+    })),
+    totalShared: shared.mean,
+    ...(several ? { totalSharedStd: shared.std } : {}),
+    sharedFraction: Object.fromEntries(Object.keys(r0.sharedFraction).map((m) => [m, mean(results.map((r) => r.sharedFraction[m]))])),
+    confusion: Object.fromEntries(
+      Object.entries(r0.confusion).map(([mask, byOp]) => [
+        mask,
+        Object.fromEntries(Object.entries(byOp).map(([op, c]) => [op, {
+          add: mean(results.map((r) => r.confusion[mask][op].add)),
+          mul: mean(results.map((r) => r.confusion[mask][op].mul)),
+          neither: mean(results.map((r) => r.confusion[mask][op].neither)),
+        }])),
+      ]),
+    ),
+    histogram: { edges: r0.histogram.edges, counts: r0.histogram.counts },
+    halfMask: tableStat(results.map((r) => r.halfMask), 'mean'),
+    training: r0.training,
+  };
+}

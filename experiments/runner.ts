@@ -1,0 +1,208 @@
+/**
+ * Runs an experiment for one seed, phase by phase: base training (or loaded weights), each mask stage,
+ * then evaluation and mask statistics. Every phase is checkpointed in DIR/seed-<s>/ as it finishes, so
+ * running the same command again resumes after the last finished phase with identical results.
+ */
+import { join } from 'node:path';
+import { loadCheckpoint, saveCheckpoint } from '../engine/io/checkpoint.js';
+import { ones } from '../engine/create.js';
+import { manualSeed } from '../engine/state.js';
+import { pcgHash } from '../kernels/random.cpu.js';
+import { iominPerLayer, iouPerLayer, keptCounts, probabilityHistogram, sharedFractions, totalShared } from '../masking/analysis.js';
+import { MaskSet, applyMasks, maskTargets, type BinaryMasks } from '../masking/mask-set.js';
+import type { Confusion, LossPoint } from '../masking/report-types.js';
+import { MaskStageTrainer } from '../masking/train-stage.js';
+import { withParams } from '../models/param-override.js';
+import type { MLP } from '../models/mlp.js';
+import { trainBase } from './train-base.js';
+import type { ArithConfig, ExperimentDef, Forward } from './types.js';
+import { loadWeightsFile } from './weights-file.js';
+
+export type RunEvent =
+  | { kind: 'phase'; seed: number; phase: string; total: number; resumed: boolean }
+  | { kind: 'step'; seed: number; phase: string; step: number; loss?: number }
+  | { kind: 'note'; message: string };
+
+export interface SeedRunOptions {
+  def: ExperimentDef;
+  cfg: ArithConfig;
+  seed: number;
+  /** The run folder; this seed's checkpoints go to DIR/seed-<seed>. */
+  out: string;
+  weights?: string;
+  control?: string;
+  onEvent?: (e: RunEvent) => void;
+}
+
+export interface SeedResult {
+  seed: number;
+  /** Seconds spent in all phases, including those of earlier (resumed) invocations. */
+  seconds: number;
+  accuracy: Record<string, Record<string, number>>;
+  confusion: Record<string, Confusion>;
+  layerNames: string[];
+  layerWeights: number[];
+  kept: Record<string, number[]>;
+  iou: number[];
+  iomin: number[];
+  totalShared: number;
+  sharedFraction: Record<string, number>;
+  histogram: { edges: number[]; counts: Record<string, number[]> };
+  halfMask: Record<string, Record<string, number>>;
+  training: { base: LossPoint[]; stages: Record<string, LossPoint[]> };
+}
+
+interface PhaseState {
+  seconds: number;
+  curve: LossPoint[];
+}
+
+/** A seed per phase, so each phase's random draws do not depend on how the run was resumed. */
+const phaseSeed = (seed: number, phase: string): number => pcgHash(seed ^ [...phase].reduce((h, c) => pcgHash(h ^ c.charCodeAt(0)), 0x51ed));
+
+export async function runSeed(opts: SeedRunOptions): Promise<SeedResult> {
+  const { def, cfg, seed } = opts;
+  const dir = join(opts.out, `seed-${seed}`);
+  const emit = opts.onEvent ?? (() => {});
+  manualSeed(phaseSeed(seed, 'init'));
+  const model = def.model(cfg);
+  const params = model.namedParameters();
+  let seconds = 0;
+
+  // Base network.
+  const base = await loadCheckpoint(dir, 'base');
+  let baseCurve: LossPoint[];
+  if (base) {
+    params.forEach(([name, p]) => p.assign(base.tensors[name]));
+    const state = base.state as PhaseState;
+    baseCurve = state.curve;
+    seconds += state.seconds;
+    emit({ kind: 'phase', seed, phase: 'base', total: cfg.baseSteps, resumed: true });
+  } else {
+    const started = performance.now();
+    if (opts.weights) {
+      const how = await loadWeightsFile(model, opts.weights);
+      emit({ kind: 'note', message: `base network loaded from ${opts.weights} (${how})` });
+      baseCurve = [];
+    } else {
+      emit({ kind: 'phase', seed, phase: 'base', total: cfg.baseSteps, resumed: false });
+      manualSeed(phaseSeed(seed, 'base'));
+      baseCurve = await trainBase(def, model, cfg, seed, (p) => emit({ kind: 'step', seed, phase: 'base', ...p }));
+    }
+    const spent = (performance.now() - started) / 1000;
+    seconds += spent;
+    await saveCheckpoint(dir, 'base', Object.fromEntries(params), { seconds: spent, curve: baseCurve } satisfies PhaseState);
+  }
+  await def.afterBase?.(model, opts.control);
+  model.parameters().forEach((p) => p.requireGrad(false));
+  model.eval();
+
+  // Mask stages: fresh logits at 2.0 and a fresh Adam each.
+  const targets = maskTargets(model, { biases: false });
+  const stages: Record<string, MaskSet> = {};
+  const stageCurves: Record<string, LossPoint[]> = {};
+  for (const stage of def.stages) {
+    const phase = `mask-${stage}`;
+    const saved = await loadCheckpoint(dir, phase);
+    if (saved) {
+      stages[stage] = new MaskSet(targets, targets.map((t) => saved.tensors[t.name]));
+      const state = saved.state as PhaseState;
+      stageCurves[stage] = state.curve;
+      seconds += state.seconds;
+      emit({ kind: 'phase', seed, phase, total: cfg.maskSteps, resumed: true });
+      continue;
+    }
+    emit({ kind: 'phase', seed, phase, total: cfg.maskSteps, resumed: false });
+    const started = performance.now();
+    manualSeed(phaseSeed(seed, phase));
+    const set = new MaskSet(targets);
+    const trainer = new MaskStageTrainer(set, { steps: cfg.maskSteps, samples: cfg.samples, beta: cfg.beta, lr: cfg.maskLr, clip: cfg.maskClip }, [], def.regRows(cfg));
+    const curve: LossPoint[] = [];
+    await trainer.run((step) => def.batch(cfg, seed, stage, step), (b) => def.loss((x) => model.forward(x), b), {
+      onProgress: (p) => {
+        if (p.loss !== undefined) curve.push({ step: p.step, loss: p.loss });
+        emit({ kind: 'step', seed, phase, ...p });
+      },
+    });
+    trainer.dispose();
+    const spent = (performance.now() - started) / 1000;
+    seconds += spent;
+    await saveCheckpoint(dir, phase, set.named(), { seconds: spent, curve } satisfies PhaseState);
+    stages[stage] = set;
+    stageCurves[stage] = curve;
+  }
+
+  const started = performance.now();
+  const result = await analyse(def, cfg, seed, model, targets.map((t) => t.name), stages);
+  seconds += (performance.now() - started) / 1000;
+  Object.values(stages).forEach((s) => s.dispose());
+  model.dispose();
+  return { seed, seconds, ...result, training: { base: baseCurve, stages: stageCurves } };
+}
+
+type Analysis = Omit<SeedResult, 'seed' | 'seconds' | 'training'>;
+
+async function analyse(
+  def: ExperimentDef, cfg: ArithConfig, seed: number, model: MLP, layerNames: string[], stages: Record<string, MaskSet>,
+): Promise<Analysis> {
+  const targets = stages[def.stages[0]].targets;
+  const forwardWith = (masks: BinaryMasks | null): Forward => {
+    if (!masks) return (x) => model.forward(x);
+    return (x) => {
+      const overrides = applyMasks(targets, masks);
+      const y = withParams(overrides, () => model.forward(x));
+      overrides.forEach((w) => w.dispose());
+      return y;
+    };
+  };
+  const accuracyOf = async (masks: BinaryMasks | null, collect?: Record<string, Confusion>, name?: string) => {
+    const row: Record<string, number> = {};
+    for (const set of def.evalSets) {
+      const r = await def.evaluate(forwardWith(masks), cfg, seed, set);
+      row[set] = r.accuracy;
+      if (collect && name && r.confusion) (collect[name] ??= {})[set] = r.confusion;
+    }
+    return row;
+  };
+
+  const accuracy: Record<string, Record<string, number>> = {};
+  const confusion: Record<string, Confusion> = {};
+  const variants = def.evalMasks(stages, layerNames);
+  for (const [name, masks] of Object.entries(variants)) {
+    accuracy[name] = await accuracyOf(masks, confusion, name);
+    masks?.forEach((m) => m.dispose());
+  }
+
+  // Half-mask test (SPEC §2.6): the full mask on only the early or only the late half of the layers.
+  const full = stages[def.stages[0]].keep();
+  const half = Math.ceil(full.length / 2);
+  const unmasked = (i: number) => ones(full[i].shape);
+  const early = full.map((m, i) => (i < half ? m : unmasked(i)));
+  const late = full.map((m, i) => (i >= half ? m : unmasked(i)));
+  const halfMask = { early: await accuracyOf(early), late: await accuracyOf(late) };
+  [...early, ...late].forEach((m) => m.dispose());
+
+  const hostMasks: Record<string, Uint8Array[]> = {};
+  for (const [name, set] of Object.entries(stages)) hostMasks[name] = await set.kept();
+  const [a, b] = def.compared;
+  const histogram = { edges: [] as number[], counts: {} as Record<string, number[]> };
+  for (const [name, set] of Object.entries(stages)) {
+    const h = probabilityHistogram(await Promise.all(set.logits.map((l) => l.toArray())));
+    histogram.edges = h.edges;
+    histogram.counts[name] = h.counts;
+  }
+  const taskMasks = Object.fromEntries(def.stages.slice(1).map((s) => [s, hostMasks[s]]));
+  return {
+    accuracy,
+    confusion,
+    layerNames,
+    layerWeights: targets.map((t) => t.param.size),
+    kept: Object.fromEntries(Object.entries(hostMasks).map(([n, m]) => [n, keptCounts(m)])),
+    iou: iouPerLayer(hostMasks[a], hostMasks[b]),
+    iomin: iominPerLayer(hostMasks[a], hostMasks[b]),
+    totalShared: totalShared(hostMasks[a], hostMasks[b]),
+    sharedFraction: sharedFractions(taskMasks),
+    histogram,
+    halfMask,
+  };
+}

@@ -1,0 +1,323 @@
+/**
+ * Vega-Lite specs of a run's report (report.json → plots). Pure functions, no DOM and no Node APIs:
+ * report.html inlines them and the web demo renders the same specs live. Also the labels and colours
+ * of masks and eval sets, so tables and plots agree.
+ */
+import type { TopLevelSpec } from 'vega-lite';
+import type { LossPoint, Report, SweepPoint } from './report-types.js';
+
+const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
+export const FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif';
+/** Plot area width that fits the report's 880 px column. */
+const WIDTH = 760;
+
+const CONFIG = {
+  font: FONT,
+  view: { stroke: null },
+  axis: { labelColor: '#4b5563', titleColor: '#374151', titleFontWeight: 500, gridColor: '#eceef2',
+    domainColor: '#9ca3af', tickColor: '#9ca3af', labelFontSize: 11, titleFontSize: 11 },
+  legend: { labelColor: '#374151', titleColor: '#374151', labelFontSize: 11, titleFontSize: 11, titleFontWeight: 500 },
+  header: { labelFontSize: 12, labelColor: '#111827', titleFontSize: 11, titleColor: '#6b7280', titleFontWeight: 500 },
+} as const;
+
+// ---- labels, order and colours ---------------------------------------------------------------
+
+const CORE: Record<string, string> = { add: '+', mul: '×', full: 'full', none: 'no mask' };
+
+function coreLabel(key: string): string {
+  const pair = /^pair(\d+)$/.exec(key);
+  return pair ? `pair ${pair[1]}` : (CORE[key] ?? key.replace(/_/g, ' '));
+}
+
+function parseMask(key: string): { base: string; not: boolean; io: boolean } {
+  const not = key.startsWith('not_');
+  const rest = not ? key.slice(4) : key;
+  const io = rest.endsWith('_iofull');
+  return { base: io ? rest.slice(0, -7) : rest, not, io };
+}
+
+/** `not_add` → "¬+ mask", `pair1` → "pair 1 mask", `none` → "no mask", `not_pair1_iofull` → "¬pair 1 (I/O full)". */
+export function maskLabel(key: string): string {
+  if (key === 'none') return 'no mask';
+  const { base, not, io } = parseMask(key);
+  return `${not ? '¬' : ''}${coreLabel(base)}${io ? ' (I/O full)' : ' mask'}`;
+}
+
+/** Eval sets and true ops: `add` → "+", `mul` → "×", `pair2` → "pair 2". */
+export function setLabel(key: string): string {
+  return coreLabel(key);
+}
+
+/** Other keys (half-mask variants …): `add_early` → "+ early half". */
+export function keyLabel(key: string): string {
+  const word: Record<string, string> = { early: 'early half', late: 'late half', not: '¬', iofull: '(I/O full)' };
+  return key.split('_').map((t) => word[t] ?? coreLabel(t)).join(' ').replace(/¬ /g, '¬');
+}
+
+/** none, full, then per task (in first-seen order): mask, ¬mask, mask (I/O full), ¬mask (I/O full). */
+export function orderMasks(keys: Iterable<string>): string[] {
+  const list = [...new Set(keys)];
+  const bases = [...new Set(list.map((k) => parseMask(k).base))];
+  const rank = (k: string): number => {
+    if (k === 'none') return -2;
+    if (k === 'full') return -1;
+    const { base, not, io } = parseMask(k);
+    return bases.indexOf(base) * 4 + (io ? 2 : 0) + (not ? 1 : 0);
+  };
+  return list.sort((a, b) => rank(a) - rank(b));
+}
+
+const BASE_COLOR: Record<string, [string, string]> = {
+  add: ['#2563eb', '#93c5fd'], pair1: ['#2563eb', '#93c5fd'],
+  mul: ['#ea580c', '#fdba74'], pair2: ['#ea580c', '#fdba74'],
+  full: ['#475569', '#cbd5e1'], none: ['#a8a29e', '#e7e5e4'],
+};
+const EXTRA = [['#16a34a', '#86efac'], ['#9333ea', '#d8b4fe'], ['#0891b2', '#67e8f9'], ['#be123c', '#fda4af']];
+
+export function maskColor(key: string): string {
+  const { base, not, io } = parseMask(key);
+  const hash = [...base].reduce((h, c) => (h * 31 + c.charCodeAt(0)) >>> 0, 7);
+  const pair = BASE_COLOR[base] ?? EXTRA[hash % EXTRA.length];
+  return not || io ? pair[1] : pair[0];
+}
+
+/** A colour scale whose domain is the masks' labels, in report order. */
+function maskScale(keys: string[]) {
+  return { domain: keys.map(maskLabel), range: keys.map(maskColor) };
+}
+
+/** The two task masks compared by IoU: + and ×, or pair 1 and pair 2. */
+export function taskMasks(report: Report): [string, string] {
+  const keys = orderMasks(report.layers.flatMap((l) => Object.keys(l.kept)));
+  const tasks = keys.filter((k) => k !== 'full' && k !== 'none' && !k.startsWith('not_') && !k.endsWith('_iofull'));
+  return [tasks[0] ?? 'A', tasks[1] ?? 'B'];
+}
+
+// ---- specs ----------------------------------------------------------------------------------
+
+const layerAxis = (n: number) => ({ labelAngle: n > 8 ? -40 : 0, title: null, labelLimit: 160 });
+
+/** Grouped bars: per layer, the fraction of its weights each mask keeps. */
+export function keptSpec(report: Report): TopLevelSpec {
+  const masks = orderMasks(report.layers.flatMap((l) => Object.keys(l.kept)));
+  const values = report.layers.flatMap((l) =>
+    masks.filter((m) => m in l.kept).map((m) => ({
+      layer: l.name, mask: maskLabel(m), kept: l.kept[m], weights: l.weights, fraction: l.kept[m] / l.weights,
+    })));
+  return {
+    $schema: SCHEMA, config: CONFIG, width: WIDTH, height: 240, data: { values },
+    mark: { type: 'bar', cornerRadiusEnd: 2 },
+    encoding: {
+      x: { field: 'layer', type: 'nominal', sort: report.layers.map((l) => l.name), axis: layerAxis(report.layers.length) },
+      xOffset: { field: 'mask', type: 'nominal', sort: masks.map(maskLabel) },
+      y: { field: 'fraction', type: 'quantitative', title: 'fraction of weights kept', axis: { format: '.0%' } },
+      color: { field: 'mask', type: 'nominal', scale: maskScale(masks), legend: { title: null, orient: 'top' } },
+      tooltip: [
+        { field: 'layer' }, { field: 'mask' }, { field: 'fraction', format: '.1%', title: 'kept' },
+        { field: 'kept', format: ',.0f', title: 'weights kept' }, { field: 'weights', format: ',', title: 'weights' },
+      ],
+    },
+  };
+}
+
+/** IoU and IoMin of the two task masks per layer, points on lines, with ± std bars from several seeds. */
+export function iouSpec(report: Report): TopLevelSpec {
+  const values = report.layers.flatMap((l) => [
+    { layer: l.name, metric: 'IoU', value: l.iou, std: l.iouStd ?? 0 },
+    { layer: l.name, metric: 'IoMin', value: l.iomin, std: l.iominStd ?? 0 },
+  ]).map((d) => ({ ...d, lo: Math.max(0, d.value - d.std), hi: Math.min(1, d.value + d.std) }));
+  const x = { field: 'layer', type: 'nominal' as const, sort: report.layers.map((l) => l.name), axis: layerAxis(report.layers.length) };
+  const color = { field: 'metric', type: 'nominal' as const, scale: { domain: ['IoU', 'IoMin'], range: ['#7c3aed', '#0d9488'] },
+    legend: { title: null, orient: 'top' as const } };
+  const y = { field: 'value', type: 'quantitative' as const, scale: { domain: [0, 1] }, title: 'overlap', axis: { format: '.0%' } };
+  return {
+    $schema: SCHEMA, config: CONFIG, width: WIDTH, height: 220, data: { values },
+    layer: [
+      ...(values.some((d) => d.std > 0)
+        ? [{ mark: { type: 'rule' as const, strokeWidth: 1.5 },
+          encoding: { x, color, y: { field: 'lo', type: 'quantitative' as const }, y2: { field: 'hi' } } }]
+        : []),
+      { mark: { type: 'line', point: { size: 60, filled: true }, strokeWidth: 2 },
+        encoding: { x, y, color, tooltip: [{ field: 'layer' }, { field: 'metric' }, { field: 'value', format: '.3f' }, { field: 'std', format: '.3f', title: '± std' }] } },
+    ],
+  };
+}
+
+const OUTCOMES = { add: '= + result', mul: '= × result', neither: 'neither' } as const;
+
+/** Per mask (one panel each), per true op: the share of outputs equal to the + result, the × result, or neither. */
+export function confusionSpec(report: Report): TopLevelSpec | undefined {
+  if (!report.confusion) return undefined;
+  const masks = orderMasks(Object.keys(report.confusion));
+  const values = masks.flatMap((m) => Object.entries(report.confusion![m]).flatMap(([op, row]) =>
+    (Object.keys(OUTCOMES) as (keyof typeof OUTCOMES)[]).map((o, i) => ({
+      mask: maskLabel(m), op: `true ${setLabel(op)}`, outcome: OUTCOMES[o], order: i, value: row[o] ?? 0,
+    }))));
+  return {
+    $schema: SCHEMA, config: CONFIG, data: { values },
+    facet: { column: { field: 'mask', type: 'nominal', sort: masks.map(maskLabel), title: null, header: { labelOrient: 'bottom' } } },
+    spacing: 10,
+    spec: {
+      width: Math.max(60, Math.floor(WIDTH / masks.length) - 24), height: 170,
+      mark: { type: 'bar' },
+      encoding: {
+        x: { field: 'op', type: 'nominal', title: null, axis: { labelAngle: 0 } },
+        y: { field: 'value', type: 'quantitative', stack: 'normalize', title: 'share of outputs', axis: { format: '.0%' } },
+        color: { field: 'outcome', type: 'nominal', scale: { domain: Object.values(OUTCOMES), range: ['#2563eb', '#ea580c', '#d1d5db'] },
+          legend: { title: null, orient: 'top' } },
+        order: { field: 'order' },
+        tooltip: [{ field: 'mask' }, { field: 'op' }, { field: 'outcome' }, { field: 'value', format: '.1%', title: 'share' }],
+      },
+    },
+  };
+}
+
+/** Keep-probability histogram, one panel per mask, counts on a log axis (empty bins left out). */
+export function histogramSpec(report: Report): TopLevelSpec | undefined {
+  const h = report.histogram;
+  if (!h) return undefined;
+  const masks = orderMasks(Object.keys(h.counts));
+  const values = masks.flatMap((m) => h.counts[m].map((count, i) => ({ mask: maskLabel(m), lo: h.edges[i], hi: h.edges[i + 1], count })))
+    .filter((d) => d.count > 0);
+  const cols = Math.min(masks.length, 3);
+  const top = Math.max(1, ...values.map((d) => d.count));
+  const decades = Array.from({ length: Math.ceil(Math.log10(top)) + 1 }, (_, i) => 10 ** i);
+  return {
+    $schema: SCHEMA, config: CONFIG, data: { values },
+    facet: { field: 'mask', type: 'nominal', sort: masks.map(maskLabel), title: null },
+    columns: cols, spacing: 16,
+    spec: {
+      width: Math.floor(WIDTH / cols) - 30, height: 150,
+      mark: { type: 'bar', binSpacing: 1 },
+      encoding: {
+        x: { field: 'lo', type: 'quantitative', bin: { binned: true }, title: 'keep probability σ(logit)', scale: { domain: [0, 1] } },
+        x2: { field: 'hi' },
+        y: { field: 'count', type: 'quantitative', stack: null, scale: { type: 'log' }, title: 'weights', axis: { format: '~s', values: decades } },
+        color: { field: 'mask', type: 'nominal', scale: maskScale(masks), legend: null },
+        tooltip: [{ field: 'mask' }, { field: 'lo', title: 'from' }, { field: 'hi', title: 'to' }, { field: 'count', format: ',' }],
+      },
+    },
+  };
+}
+
+/** Total shared vs the swept value (left) and every mask's accuracy per eval set (right). */
+export function sweepSpec(report: Report, kind: 'beta' | 'width'): TopLevelSpec | undefined {
+  const points: SweepPoint[] | undefined = report.sweeps?.[kind];
+  if (!points?.length) return undefined;
+  const isBeta = kind === 'beta';
+  const [a, b] = taskMasks(report).map(setLabel);
+  const xs = points.map((p) => p.value);
+  const x = {
+    field: 'value', type: 'quantitative' as const, title: isBeta ? 'β (mask loss weight)' : 'hidden width',
+    scale: isBeta ? { type: 'log' as const } : { zero: false, nice: false, padding: 12 },
+    axis: { values: xs, format: isBeta ? '.0e' : ',.0f' },
+  };
+  const shared = points.map((p) => ({ value: p.value, mean: p.totalShared.mean, std: p.totalShared.std,
+    lo: p.totalShared.mean - p.totalShared.std, hi: p.totalShared.mean + p.totalShared.std }));
+  const masks = orderMasks(points.flatMap((p) => Object.keys(p.accuracy)));
+  const sets = [...new Set(points.flatMap((p) => Object.values(p.accuracy).flatMap((a) => Object.keys(a))))];
+  const acc = points.flatMap((p) => masks.flatMap((m) => Object.entries(p.accuracy[m] ?? {}).map(([s, v]) => ({
+    value: p.value, mask: maskLabel(m), set: `on ${setLabel(s)}`, mean: v.mean, std: v.std,
+    lo: Math.max(0, v.mean - v.std), hi: Math.min(1, v.mean + v.std),
+  }))));
+  const panel = Math.floor((WIDTH - 80) / (sets.length + 1)) - 20;
+  const tip = [{ field: 'value', title: kind }, { field: 'mean', format: '.3f' }, { field: 'std', format: '.3f', title: '± std' }];
+  const bars = (rows: { std: number }[], color?: object) => rows.some((d) => d.std > 0)
+    ? [{ mark: { type: 'rule' as const, color: '#7c3aed' }, encoding: { x, y: { field: 'lo', type: 'quantitative' as const }, y2: { field: 'hi' }, ...(color ? { color } : {}) } }]
+    : [];
+  const color = { field: 'mask', type: 'nominal' as const, scale: maskScale(masks), legend: { title: null, orient: 'bottom' as const, columns: 3 } };
+  return {
+    $schema: SCHEMA, config: CONFIG, spacing: 36,
+    hconcat: [
+      {
+        width: panel, height: 200, data: { values: shared },
+        layer: [
+          ...bars(shared),
+          { mark: { type: 'line', point: { size: 60, filled: true }, color: '#7c3aed', strokeWidth: 2 },
+            encoding: { x, y: { field: 'mean', type: 'quantitative', title: `total shared (${a} ∩ ${b} / ${a})`, scale: { zero: false }, axis: { format: '.0%' } }, tooltip: tip } },
+        ],
+      },
+      {
+        data: { values: acc },
+        facet: { column: { field: 'set', type: 'nominal', title: null } },
+        spec: {
+          width: panel, height: 200,
+          layer: [
+            ...bars(acc, color),
+            { mark: { type: 'line', point: { size: 40, filled: true }, strokeWidth: 1.8 },
+              encoding: { x, y: { field: 'mean', type: 'quantitative', title: 'accuracy', scale: { domain: [0, 1] }, axis: { format: '.0%' } },
+                color, tooltip: [{ field: 'mask' }, { field: 'set' }, ...tip] } },
+          ],
+        },
+      },
+    ],
+  };
+}
+
+function thin(points: LossPoint[], max = 400): LossPoint[] {
+  const every = Math.ceil(points.length / max);
+  return every <= 1 ? points : points.filter((_, i) => i % every === 0 || i === points.length - 1);
+}
+
+/** Loss of base training (left) and of each mask stage (right), log y when every loss is positive. */
+export function lossSpec(report: Report): TopLevelSpec | undefined {
+  const t = report.training;
+  if (!t || (!t.base.length && !Object.keys(t.stages).length)) return undefined;
+  const stages = orderMasks(Object.keys(t.stages));
+  const base = thin(t.base).map((p) => ({ ...p, curve: 'base training' }));
+  const stageRows = stages.flatMap((s) => thin(t.stages[s]).map((p) => ({ ...p, curve: maskLabel(s) })));
+  const positive = [...base, ...stageRows].every((p) => p.loss > 0);
+  const losses = [...base, ...stageRows].map((p) => p.loss);
+  const [lo, hi] = [Math.min(...losses), Math.max(...losses)].map((v) => Math.floor(Math.log10(v)));
+  const ticks = Array.from({ length: hi - lo + 2 }, (_, i) => [10 ** (lo + i), 3 * 10 ** (lo + i)]).flat().map((v) => Number(v.toPrecision(1)));
+  const y = positive
+    ? { field: 'loss', type: 'quantitative' as const, scale: { type: 'log' as const }, title: 'loss', axis: { values: ticks, format: '~g' } }
+    : { field: 'loss', type: 'quantitative' as const, scale: { zero: false }, title: 'loss' };
+  const x = { field: 'step', type: 'quantitative' as const, title: 'step', axis: { format: ',.0f' } };
+  const tip = [{ field: 'curve' }, { field: 'step' }, { field: 'loss', format: '.4f' }];
+  const panel = Math.floor(WIDTH / 2) - 30;
+  return {
+    $schema: SCHEMA, config: CONFIG, spacing: 36,
+    resolve: { scale: { color: 'independent' } },
+    hconcat: [
+      { width: panel, height: 200, title: { text: 'base training', anchor: 'start', fontSize: 12, fontWeight: 500 }, data: { values: base },
+        mark: { type: 'line', color: '#475569', strokeWidth: 1.6 }, encoding: { x, y, tooltip: tip } },
+      { width: panel, height: 200, title: { text: 'mask stages', anchor: 'start', fontSize: 12, fontWeight: 500 }, data: { values: stageRows },
+        mark: { type: 'line', strokeWidth: 1.6 },
+        encoding: { x, y, tooltip: tip,
+          color: { field: 'curve', type: 'nominal', scale: { domain: stages.map(maskLabel), range: stages.map(maskColor) },
+            legend: { title: null, orient: 'top-right', fillColor: 'rgba(255,255,255,0.85)', padding: 4 } } } },
+    ],
+  };
+}
+
+export interface ReportPlot {
+  /** Element id suffix and key, e.g. "kept". */
+  id: string;
+  title: string;
+  /** One sentence on how to read the plot. */
+  caption: string;
+  spec: TopLevelSpec;
+}
+
+/** Every plot the report has data for, in page order, with a title and a one-line reading guide. */
+export function reportPlots(report: Report): ReportPlot[] {
+  const [a, b] = taskMasks(report).map(setLabel);
+  const plots: (Omit<ReportPlot, 'spec'> & { spec: TopLevelSpec | undefined })[] = [
+    { id: 'kept', title: 'Weights kept per layer', spec: keptSpec(report),
+      caption: `Each bar is the share of a layer's weights that a mask keeps; ${a} and ${b} masks far smaller than the full mask mean each task needs only a small sub-network.` },
+    { id: 'iou', title: `Overlap of the ${a} and ${b} masks per layer`, spec: iouSpec(report),
+      caption: `Low IoU in the hidden layers means ${a} and ${b} use different weights; IoMin near 100 % would mean the smaller mask sits inside the larger one.` },
+    { id: 'confusion', title: 'What each mask outputs', spec: confusionSpec(report),
+      caption: 'For each mask and true operation, how often the output equals the + result, the × result, or neither: a + mask that answers × questions with the + result keeps + but has lost ×.' },
+    { id: 'histogram', title: 'Keep probabilities', spec: histogramSpec(report),
+      caption: 'Weights per bin of keep probability σ(logit) on a log axis; nearly all mass at 0 and 1 means the masks are close to binary, so thresholding them changes little.' },
+    { id: 'sweep-beta', title: 'Sweep over β', spec: sweepSpec(report, 'beta'),
+      caption: 'Larger β prunes harder; a finding that holds at every β (sharing, which mask breaks which task) is not an artefact of one setting.' },
+    { id: 'sweep-width', title: 'Sweep over network width', spec: sweepSpec(report, 'width'),
+      caption: 'Total shared against hidden width: the paper finds that wider networks share a smaller part of their weights between tasks.' },
+    { id: 'loss', title: 'Loss curves', spec: lossSpec(report),
+      caption: 'Base training and each mask stage (first seed); a stage loss includes the β·Σlogit term, so it keeps falling while the mask sheds weights.' },
+  ];
+  return plots.filter((p): p is ReportPlot => p.spec !== undefined);
+}

@@ -1,0 +1,104 @@
+/**
+ * report.html: rendered from test/fixtures/sample-report.json, it must be self-contained (no network
+ * references), show the table values, carry specs that Vega-Lite compiles, and draw every plot in
+ * headless Chromium with the network blocked (screenshot in test-output/report.png).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { chromium } from 'playwright-core';
+import { compile } from 'vega-lite';
+import { describe, expect, it } from 'vitest';
+import { renderReportHtml } from '../masking/report-html.js';
+import { maskLabel, reportPlots } from '../masking/report-specs.js';
+import type { Report } from '../masking/report-types.js';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const sample = JSON.parse(readFileSync(join(ROOT, 'test/fixtures/sample-report.json'), 'utf8')) as Report;
+
+describe('report.html', () => {
+  const html = renderReportHtml(sample);
+
+  it('references nothing on the network', () => {
+    // The markup with every inline script's body cut out: no src/href at all, and no URL anywhere.
+    const markup = html.replace(/(<script\b[^>]*>)[\s\S]*?<\/script>/gi, '$1</script>');
+    expect([...markup.matchAll(/<[^>]*\b(?:src|href)\s*=[^>]*>/gi)].map((m) => m[0])).toEqual([]);
+    expect(markup).not.toMatch(/https?:\/\/|@import|url\(/i);
+    expect(markup.match(/<script\b/g)?.length).toBe(5);
+    expect(html).toContain('vegaEmbed');
+    console.log(`report.html: ${(html.length / 1024).toFixed(0)} KiB`);
+  });
+
+  it('shows the header and the accuracy table', () => {
+    for (const s of ['addmul-mlp', 'NVIDIA H100', '9 min 24 s', '100.0\u202f%', '98.8\u202f%', '1.1\u202f%', '97.3\u202f%', '±', '84.0\u202f%']) {
+      expect(html).toContain(s);
+    }
+    for (const m of ['+ mask', '¬+ mask', '× mask', '¬× mask', 'full mask', 'no mask']) expect(html).toContain(m);
+    const single = renderReportHtml({ ...sample, seeds: [1], totalSharedStd: undefined });
+    expect(single).not.toContain('<span class="std">');
+  });
+
+  it('labels masks', () => {
+    expect(['not_add', 'add', 'mul', 'pair1', 'none', 'not_pair1_iofull', 'full'].map(maskLabel))
+      .toEqual(['¬+ mask', '+ mask', '× mask', 'pair 1 mask', 'no mask', '¬pair 1 (I/O full)', 'full mask']);
+  });
+
+  it('has specs that Vega-Lite compiles', () => {
+    const plots = reportPlots(sample);
+    expect(plots.map((p) => p.id)).toEqual(['kept', 'iou', 'confusion', 'histogram', 'sweep-beta', 'loss']);
+    for (const p of plots) expect(() => compile(p.spec), p.id).not.toThrow();
+    const bare: Report = { ...sample, confusion: undefined, histogram: undefined, sweeps: undefined, training: undefined, halfMask: undefined };
+    expect(reportPlots(bare).map((p) => p.id)).toEqual(['kept', 'iou']);
+  });
+
+  it('renders a double-addition report with its own labels', () => {
+    const rename = (k: string) => k.replace('add', 'pair1').replace('mul', 'pair2');
+    const remap = <T,>(o: Record<string, T>): Record<string, T> => Object.fromEntries(Object.entries(o).map(([k, v]) => [rename(k), v]));
+    const sets = (o: Record<string, Record<string, number>>) => Object.fromEntries(Object.entries(remap(o)).map(([k, v]) => [k, remap(v)]));
+    const accuracy = { ...sets(sample.accuracy), not_pair1_iofull: { pair1: 0.011, pair2: 0.97 }, not_pair2_iofull: { pair1: 0.96, pair2: 0.013 } };
+    const plus: Report = {
+      ...sample, experiment: 'doubleadd-mlp', seeds: [7], seed: 7, accuracy, accuracyStd: sets(sample.accuracyStd),
+      layers: sample.layers.map((l) => ({ ...l, kept: remap(l.kept), iouStd: undefined, iominStd: undefined })),
+      confusion: undefined, sweeps: undefined, halfMask: undefined, histogram: undefined, training: undefined, totalSharedStd: undefined,
+    };
+    const page = renderReportHtml(plus);
+    for (const s of ['¬pair 1 (I/O full)', '¬pair 2 mask', 'pair 1 mask', 'Is the same function', '97.0\u202f%']) expect(page).toContain(s);
+    expect(page).not.toContain('<span class="std">');
+    for (const p of reportPlots(plus)) expect(() => compile(p.spec), p.id).not.toThrow();
+  });
+
+  it.skipIf(!existsSync(CHROMIUM))('draws every plot offline in Chromium', async () => {
+    const file = join(ROOT, 'test-output', 'report.html');
+    await mkdir(dirname(file), { recursive: true });
+    await writeFile(file, html);
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless=new', '--no-sandbox', '--no-first-run', '--disable-background-networking',
+        '--disable-component-update', '--disable-sync', '--disable-quic'],
+    });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
+      const errors: string[] = [];
+      const blocked: string[] = [];
+      page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+      page.on('pageerror', (e) => errors.push(String(e)));
+      await page.route('**/*', (r) => {
+        if (r.request().url().startsWith('file:')) return r.continue();
+        blocked.push(r.request().url());
+        return r.abort();
+      });
+      await page.goto(pathToFileURL(file).href);
+      await page.waitForFunction(() => document.documentElement.dataset.rendered === 'true', undefined, { timeout: 30_000 });
+      const plots = await page.$$eval('.plot', (els) => els.map((e) => ({ id: e.id, drawn: !!e.querySelector('svg, canvas') })));
+      expect(plots.length).toBe(6);
+      expect(plots.filter((p) => !p.drawn)).toEqual([]);
+      expect(errors).toEqual([]);
+      expect(blocked).toEqual([]);
+      await page.screenshot({ path: join(ROOT, 'test-output', 'report.png'), fullPage: true });
+    } finally {
+      await browser.close();
+    }
+  });
+});
