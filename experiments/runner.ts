@@ -168,10 +168,9 @@ async function analyse(
   const accuracy: Record<string, Record<string, number>> = {};
   const confusion: Record<string, Confusion> = {};
   const variants = def.evalMasks(stages, layerNames);
-  for (const [name, masks] of Object.entries(variants)) {
-    accuracy[name] = await accuracyOf(masks, confusion, name);
-    masks?.forEach((m) => m.dispose());
-  }
+  for (const [name, masks] of Object.entries(variants)) accuracy[name] = await accuracyOf(masks, confusion, name);
+  // Variants may share mask tensors (e.g. the I/O layers of an inversion): dispose each once, at the end.
+  new Set(Object.values(variants).flatMap((m) => m ?? [])).forEach((m) => m.dispose());
 
   // Half-mask test (SPEC §2.6): the full mask on only the early or only the late half of the layers.
   const full = stages[def.stages[0]].keep();
