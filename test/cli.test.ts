@@ -1,0 +1,55 @@
+/** The command line: bad arguments get one line and exit code 2; --weights loads a network trained elsewhere. */
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import * as ms from '../index.js';
+import { encodeSafetensors } from '../engine/io/safetensors.js';
+import { loadWeightsFile } from '../experiments/weights-file.js';
+
+function cli(...args: string[]): { status: number | null; stderr: string; stdout: string } {
+  const r = spawnSync('npx', ['tsx', 'cli/maskscope.ts', ...args], { encoding: 'utf8' });
+  return { status: r.status, stderr: r.stderr, stdout: r.stdout };
+}
+
+describe('maskscope command line', () => {
+  it.each([
+    [['run', 'nope'], /unknown experiment 'nope' \(choose one of: addmul-mlp/],
+    [['run', 'addmul', '--size', 'huge'], /--size <size>' argument 'huge' is invalid. Allowed choices are small, paper/],
+    [['run', 'addmul', '--seeds', '0'], /--seeds must be a positive integer, got '0'/],
+    [['run', 'addmul', '--beta', '-1'], /--beta must be a positive number, got '-1'/],
+    [['run', 'addmul', '--control', 'copy-weights'], /addmul-mlp has no --control variants/],
+    [['frobnicate'], /unknown command 'frobnicate'/],
+  ])('%j → one line, exit 2', (args, message) => {
+    const r = cli(...args);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr.trim().split('\n').filter((l) => l.startsWith('maskscope:'))).toHaveLength(1);
+  });
+
+  it('refuses to mix runs with different settings in one folder', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'ms-cli-'));
+    await writeFile(join(out, 'run.json'), JSON.stringify({ experiment: 'addmul-mlp', size: 'small', config: {}, weights: null, control: null }));
+    const r = cli('run', 'addmul', '--out', out);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/holds a run with other settings \(config differ\)/);
+  });
+});
+
+describe('--weights: a base network from a safetensors file', () => {
+  it('loads PyTorch nn.Sequential names in order, and explains a mismatch', async () => {
+    await ms.setBackend('cpu');
+    const mlp = new ms.nn.MLP([3, 4, 2]);
+    const dir = await mkdtemp(join(tmpdir(), 'ms-weights-'));
+    const w = (shape: number[], v: number) => ({ dtype: 'F32' as const, shape, data: new Float32Array(shape.reduce((a, b) => a * b)).fill(v) });
+    const file = join(dir, 'torch.safetensors');
+    await writeFile(file, encodeSafetensors({ '0.weight': w([4, 3], 1), '0.bias': w([4], 2), '2.weight': w([2, 4], 3), '2.bias': w([2], 4) }));
+    expect(await loadWeightsFile(mlp, file)).toBe('in order');
+    expect(Array.from(await mlp.layers[1].weight.toArray())).toEqual(new Array(8).fill(3));
+    const bad = join(dir, 'bad.safetensors');
+    await writeFile(bad, encodeSafetensors({ '0.weight': w([5, 3], 1) }));
+    await expect(loadWeightsFile(mlp, bad)).rejects.toThrow(/do not fit the model. The model needs layers.0.weight \[4,3\].*the file has 0.weight \[5,3\]/);
+    await expect(loadWeightsFile(mlp, join(dir, 'missing.safetensors'))).rejects.toThrow(/cannot read the file/);
+  });
+});
