@@ -13,6 +13,8 @@ import { buildReport } from '../experiments/report.js';
 import { runSeed, type SeedResult } from '../experiments/runner.js';
 import type { ArithConfig, Size } from '../experiments/types.js';
 import { renderReportHtml } from '../masking/report-html.js';
+import type { Report } from '../masking/report-types.js';
+import { runSweep } from '../experiments/sweep.js';
 import { progressPrinter } from './progress.js';
 
 /** A usage error: printed as one line, exit code 2. */
@@ -33,6 +35,7 @@ const positiveNumber = (what: string) => (v: string): number => {
   if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${what} must be a positive number, got '${v}'`);
   return n;
 };
+const listOf = (parse: (v: string) => number) => (v: string): number[] => v.split(',').map((x) => parse(x.trim()));
 
 interface RunFlags {
   size: Size;
@@ -45,6 +48,8 @@ interface RunFlags {
   baseSteps?: number;
   weights?: string;
   control?: string;
+  sweepBeta?: number[];
+  sweepWidth?: number[];
 }
 
 /** What identifies a run folder's results: a rerun with other settings must not mix with them. */
@@ -88,8 +93,13 @@ async function run(name: string, flags: RunFlags): Promise<void> {
   for (const seed of seeds) {
     results.push(await runSeed({ def, cfg, seed, out, weights: flags.weights, control: flags.control, onEvent }));
   }
-  const seconds = results.reduce((s, r) => s + r.seconds, 0);
+  const sweeps: NonNullable<Report['sweeps']> = {};
+  const sweepStart = performance.now();
+  if (flags.sweepBeta) sweeps.beta = await runSweep({ def, cfg, seeds, out, kind: 'beta', values: flags.sweepBeta, onEvent });
+  if (flags.sweepWidth) sweeps.width = await runSweep({ def, cfg, seeds, out, kind: 'width', values: flags.sweepWidth, onEvent });
+  const seconds = results.reduce((s, r) => s + r.seconds, 0) + (performance.now() - sweepStart) / 1000;
   const report = buildReport({ def, size: flags.size, cfg, backend: backend.name, device: backend.description, seconds }, results);
+  if (flags.sweepBeta || flags.sweepWidth) report.sweeps = sweeps;
   await writeFileAtomic(join(out, 'report.json'), JSON.stringify(report, null, 2) + '\n');
   await writeFileAtomic(join(out, 'report.html'), renderReportHtml(report));
   printSummary(report.accuracy, report.totalShared);
@@ -121,6 +131,8 @@ export function program(): Command {
     .option('--base-steps <n>', 'base training steps', positiveInt('--base-steps'))
     .option('--weights <file>', 'safetensors file with a trained base network (skips base training)')
     .option('--control <name>', 'double-add-mlp: copy-weights (both pairs share hidden weights)')
+    .option('--sweep-beta <list>', 'also run the mask stages for each β in a comma list (e.g. 1e-5,1e-4,1e-3)', listOf(positiveNumber('--sweep-beta')))
+    .option('--sweep-width <list>', 'also train and mask networks of each hidden width (e.g. 128,256,512)', listOf(positiveInt('--sweep-width')))
     .action((name: string, flags: RunFlags) => run(name, flags));
   cmd.command('list').description('list the experiments').action(() => {
     for (const e of EXPERIMENTS) process.stdout.write(`${e.name.padEnd(16)} ${e.description}\n`);

@@ -31,6 +31,8 @@ export interface SeedRunOptions {
   out: string;
   weights?: string;
   control?: string;
+  /** Take the base network from this seed folder's finished base phase (a β sweep shares the main run's). */
+  baseDir?: string;
   onEvent?: (e: RunEvent) => void;
 }
 
@@ -70,7 +72,8 @@ export async function runSeed(opts: SeedRunOptions): Promise<SeedResult> {
   let seconds = 0;
 
   // Base network.
-  const base = await loadCheckpoint(dir, 'base');
+  const base = await loadCheckpoint(opts.baseDir ?? dir, 'base');
+  if (opts.baseDir && !base) throw new Error(`runSeed: ${opts.baseDir} has no finished base phase to share`);
   let baseCurve: LossPoint[];
   if (base) {
     params.forEach(([name, p]) => p.assign(base.tensors[name]));

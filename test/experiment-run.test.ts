@@ -9,6 +9,7 @@ import { addmulMlp } from '../experiments/addmul.js';
 import { doubleAddMlp } from '../experiments/double-add.js';
 import { buildReport } from '../experiments/report.js';
 import { runSeed, type RunEvent } from '../experiments/runner.js';
+import { runSweep } from '../experiments/sweep.js';
 import type { ArithConfig, ExperimentDef } from '../experiments/types.js';
 
 const tiny = (def: ExperimentDef): ArithConfig => ({
@@ -79,6 +80,21 @@ describe('experiment runs (cpu, tiny configuration)', () => {
     const cfg = tiny(doubleAddMlp);
     const control = await runSeed({ def: doubleAddMlp, cfg, seed: 3, out: await mkdtemp(join(tmpdir(), 'ms-copy-')), control: 'copy-weights' });
     expect(control.iou.length).toBe(3);
+  });
+
+  it('a β sweep reuses the base network and reports one point per β', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'ms-sweep-'));
+    const cfg = tiny(addmulMlp);
+    await runSeed({ def: addmulMlp, cfg, seed: 3, out });
+    const phases: string[] = [];
+    const points = await runSweep({
+      def: addmulMlp, cfg, seeds: [3], out, kind: 'beta', values: [1e-4, 1e-2],
+      onEvent: (e) => e.kind === 'phase' && phases.push(`${e.phase}${e.resumed ? ' (resumed)' : ''}`),
+    });
+    expect(points.map((p) => p.value)).toEqual([1e-4, 1e-2]);
+    expect(phases.filter((p) => p.startsWith('base'))).toEqual(['base (resumed)', 'base (resumed)']);
+    expect(points[0].accuracy.full.add.mean).toBeGreaterThanOrEqual(0);
+    expect(points[1].totalShared.std).toBe(0);
   });
 
   it('copy-weights makes pair 1 computed exactly like pair 2', async () => {
