@@ -39,8 +39,11 @@ export class MaskStageTrainer {
   private readonly opt: Adam;
   private readonly trainable: Tensor[];
 
-  /** `frozen[i]` keeps logits i fixed (e.g. a layer's mask copied from another stage). */
-  constructor(readonly set: MaskSet, readonly config: MaskStageConfig, frozen: readonly boolean[] = []) {
+  /**
+   * `frozen[i]` keeps logits i fixed (e.g. a layer's mask copied from another stage). `regRows` is the B
+   * of β/B (default: the rows of each batch).
+   */
+  constructor(readonly set: MaskSet, readonly config: MaskStageConfig, frozen: readonly boolean[] = [], private readonly regRows?: number) {
     this.trainable = set.logits.filter((_, i) => !frozen[i]);
     set.logits.forEach((l, i) => l.requireGrad(!frozen[i]));
     this.opt = new Adam(this.trainable, { lr: config.lr });
@@ -50,7 +53,7 @@ export class MaskStageTrainer {
   step(batch: Batch, taskLoss: TaskLoss): Tensor {
     return tidy(() => {
       this.opt.zeroGrad();
-      const rows = batch.x.shape[0];
+      const rows = this.regRows ?? batch.x.shape[0];
       const task = withParams(this.set.sample(this.config.samples), () => taskLoss(batch));
       const logitSum = this.set.logits.map((l) => l.sum()).reduce((a, b) => a.add(b));
       const total = task.add(logitSum.mul(this.config.beta / rows));
