@@ -1,9 +1,12 @@
-/** The CPU backend: plain TypeScript over typed arrays. It is the reference every GPU kernel is tested against. */
+/**
+ * The CPU backend: TypeScript over typed arrays, the reference every GPU kernel is tested against. Its
+ * matmul is a WebAssembly SIMD kernel (kernels/gemm.wat), itself tested against the plain TypeScript one.
+ */
 import type { AdamHyper, Backend, MapInput, MapOp, MatmulSpec, MemoryInfo, ReduceOp, Storage } from '../backend.js';
 import { allocTyped, dtypeOfArray, type AnyTypedArray, type DType } from '../dtype.js';
 import { mapCpu, type CpuOperand } from '../../kernels/elementwise.cpu.js';
 import { reduceCpu } from '../../kernels/reduce.cpu.js';
-import { matmulCpu } from '../../kernels/matmul.cpu.js';
+import { matmulFast } from '../../kernels/matmul.wasm-runner.js';
 import { crossEntropyBackwardCpu, crossEntropyCpu, softmaxCpu } from '../../kernels/softmax.cpu.js';
 import { gatherCpu, scatterAddCpu } from '../../kernels/gather.cpu.js';
 import { normalCpu, uniformCpu } from '../../kernels/random.cpu.js';
@@ -74,7 +77,7 @@ export class CpuBackend implements Backend {
   }
 
   matmul(a: Storage, b: Storage, spec: MatmulSpec): Storage {
-    return this.wrap(matmulCpu(this.f32(a), this.f32(b), spec));
+    return this.wrap(matmulFast(this.f32(a), this.f32(b), spec));
   }
 
   softmax(x: Storage, rows: number, cols: number, log: boolean): Storage {

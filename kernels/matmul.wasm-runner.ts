@@ -1,0 +1,150 @@
+/**
+ * matmulFast: matmulCpu's exact contract, computed by the WebAssembly SIMD GEMM in gemm.wat.
+ * Per batch entry, op(A) and op(B) are copied into wasm memory (a memcpy) and packed into the kernel's
+ * panels (transposes happen there, in SIMD); broadcast operands (batch stride 0) only once. Then the
+ * blocked kernel fills a padded C for every entry, and the m × n corners are copied out.
+ * Optionally (setMatmulThreads), in Node on several cores, products above THREAD_MIN_FLOPS are shared
+ * with worker threads over a shared memory (gemm-threads.ts). Engines without wasm SIMD (the module fails
+ * to compile) and products too large for the 1 GiB memory fall back to matmulCpu.
+ */
+import type { MatmulSpec } from '../engine/backend.js';
+import { GemmThreads, nodeThreadSupport, type GemmKernel } from './gemm-threads.js';
+import { gemmSharedWasmBase64, gemmWasmBase64 } from './gemm.wasm.js';
+import { matmulCpu } from './matmul.cpu.js';
+
+/** Micro-tile shape baked into gemm.wat: A panels of 4 rows, B panels of 8 columns. */
+const MR = 4;
+const NR = 8;
+/** The memory's maximum in gemm.wat (16384 pages). */
+const MAX_BYTES = 1 << 30;
+/** Smaller products (2·batch·m·n·k) stay on one thread: waking workers costs tens of µs. */
+const THREAD_MIN_FLOPS = 4e6;
+
+interface GemmExports extends GemmKernel {
+  pack(src: number, dst: number, nw: number, np: number, sw: number, sp: number, width: number): void;
+}
+
+interface Kernel {
+  gk: GemmExports;
+  memory: WebAssembly.Memory;
+  threads: GemmThreads | null;
+}
+
+/** Each loaded on first use (null: not available here). Nothing lives in their memory between calls. */
+let plain: Kernel | null | undefined;
+let shared: Kernel | null | undefined;
+let threadsEnabled = false;
+
+const decode = (base64: string) => Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+
+/** The module with its own memory; null without WebAssembly SIMD. Synchronous: the module is ~1 KiB. */
+function loadPlain(): Kernel | null {
+  try {
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(decode(gemmWasmBase64)));
+    const gk = instance.exports as unknown as GemmExports;
+    return { gk, memory: instance.exports.memory as WebAssembly.Memory, threads: null };
+  } catch {
+    return null;
+  }
+}
+
+/** The module on a shared memory, with worker threads: null outside Node, on one core, or without SIMD. */
+function loadShared(): Kernel | null {
+  const support = nodeThreadSupport();
+  if (!support) return null;
+  try {
+    const module = new WebAssembly.Module(decode(gemmSharedWasmBase64));
+    const memory = new WebAssembly.Memory({ initial: 1, maximum: MAX_BYTES / 65536, shared: true });
+    const gk = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as GemmExports;
+    return { gk, memory, threads: new GemmThreads(module, memory, support) };
+  } catch {
+    return null;
+  }
+}
+
+function getKernel(): Kernel | null {
+  if (threadsEnabled) {
+    if (shared === undefined) shared = loadShared();
+    if (shared) return shared;
+  }
+  if (plain === undefined) plain = loadPlain();
+  return plain;
+}
+
+/** Whether matmulFast runs the wasm kernel here (false: it is matmulCpu). */
+export function wasmGemmAvailable(): boolean {
+  return getKernel() !== null;
+}
+
+/**
+ * Let large products use worker threads, where there are any (Node ≥ 20.16 on several cores). Off by
+ * default: on an idle 2-core machine it makes them ~1.7× faster, but where other processes compete for
+ * the cores a worker can be descheduled holding a chunk, and the product waits for it (see the bench).
+ * Workers start with the first large product after enabling, and never keep the process alive.
+ */
+export function setMatmulThreads(enabled: boolean): void {
+  threadsEnabled = enabled;
+}
+
+const roundUp = (x: number, to: number) => Math.ceil(x / to) * to;
+
+export function matmulFast(a: Float32Array, b: Float32Array, spec: MatmulSpec): Float32Array {
+  const { batch, m, n, k, transA, transB, batchStrideA, batchStrideB } = spec;
+  const out = new Float32Array(batch * m * n);
+  if (out.length === 0 || k === 0) return out;
+  const kern = getKernel();
+  const mPad = roundUp(m, MR);
+  const nPad = roundUp(n, NR);
+  const packsA = batchStrideA === 0 ? 1 : batch;
+  const packsB = batchStrideB === 0 ? 1 : batch;
+  // Float offsets of the regions, each a multiple of 4 floats so that every panel is 16-byte aligned:
+  // one entry's raw A and B, then all packed A, all packed B, all padded C.
+  const aRaw = 0;
+  const bRaw = aRaw + roundUp(m * k, 4);
+  const aPacked = bRaw + roundUp(k * n, 4);
+  const bPacked = aPacked + packsA * mPad * k;
+  const c = bPacked + packsB * nPad * k;
+  const bytes = 4 * (c + batch * mPad * nPad);
+  if (kern === null || bytes > MAX_BYTES) return matmulCpu(a, b, spec);
+
+  const { gk, memory } = kern;
+  if (memory.buffer.byteLength < bytes) {
+    try {
+      memory.grow(Math.ceil((bytes - memory.buffer.byteLength) / 65536));
+    } catch {
+      return matmulCpu(a, b, spec); // the engine would not give us that much memory
+    }
+  }
+  const heap = new Float32Array(memory.buffer);
+  for (let bi = 0; bi < packsA; bi++) {
+    heap.set(a.subarray(bi * batchStrideA, bi * batchStrideA + m * k), aRaw);
+    // Element (row, p) of op(A) lives at row·k + p, or at p·m + row when A is stored transposed.
+    gk.pack(4 * aRaw, 4 * (aPacked + bi * mPad * k), m, k, transA ? 4 : 4 * k, transA ? 4 * m : 4, MR);
+  }
+  for (let bi = 0; bi < packsB; bi++) {
+    heap.set(b.subarray(bi * batchStrideB, bi * batchStrideB + k * n), bRaw);
+    // Element (col, p) of op(B) lives at p·n + col, or at col·k + p when B is stored transposed.
+    gk.pack(4 * bRaw, 4 * (bPacked + bi * nPad * k), n, k, transB ? 4 * k : 4, transB ? 4 : 4 * n, NR);
+  }
+
+  const job = {
+    batch, mPanels: mPad / MR, nPanels: nPad / NR, k, ldc: 4 * nPad,
+    pa: 4 * aPacked, paStride: packsA === 1 ? 0 : 4 * mPad * k,
+    pb: 4 * bPacked, pbStride: packsB === 1 ? 0 : 4 * nPad * k,
+    pc: 4 * c, pcStride: 4 * mPad * nPad,
+  };
+  const threads = 2 * batch * m * n * k >= THREAD_MIN_FLOPS ? kern.threads : null;
+  if (!threads?.usable() || !threads.run(gk, job)) {
+    for (let bi = 0; bi < batch; bi++) {
+      gk.gemm(job.pa + bi * job.paStride, job.pb + bi * job.pbStride, job.pc + bi * job.pcStride,
+        job.mPanels, job.nPanels, k, job.ldc);
+    }
+  }
+
+  for (let bi = 0; bi < batch; bi++) {
+    const from = c + bi * mPad * nPad;
+    if (nPad === n) out.set(heap.subarray(from, from + m * n), bi * m * n);
+    else for (let r = 0; r < m; r++) out.set(heap.subarray(from + r * nPad, from + r * nPad + n), (bi * m + r) * n);
+  }
+  return out;
+}
