@@ -71,7 +71,7 @@ export function mapCpu(op: MapOp, operands: readonly CpuOperand[], outShape: rea
   }
 }
 
-function isContiguous(strides: readonly number[], shape: readonly number[]): boolean {
+export function isContiguous(strides: readonly number[], shape: readonly number[]): boolean {
   let expected = 1;
   for (let i = shape.length - 1; i >= 0; i--) {
     if (shape[i] !== 1 && strides[i] !== expected) return false;

@@ -4,7 +4,8 @@
  */
 import type { AdamHyper, Backend, MapInput, MapOp, MatmulSpec, MemoryInfo, ReduceOp, Storage } from '../backend.js';
 import { allocTyped, dtypeOfArray, type AnyTypedArray, type DType } from '../dtype.js';
-import { mapCpu, type CpuOperand } from '../../kernels/elementwise.cpu.js';
+import { isContiguous, mapCpu, type CpuOperand } from '../../kernels/elementwise.cpu.js';
+import { mapFast } from '../../kernels/elementwise.fast.js';
 import { reduceCpu } from '../../kernels/reduce.cpu.js';
 import { matmulFast } from '../../kernels/matmul.wasm-runner.js';
 import { crossEntropyBackwardCpu, crossEntropyCpu, softmaxCpu } from '../../kernels/softmax.cpu.js';
@@ -68,7 +69,8 @@ export class CpuBackend implements Backend {
     const operands: CpuOperand[] = inputs.map((x) =>
       'scalar' in x ? x : { data: (x.storage as CpuStorage).data, strides: x.strides },
     );
-    mapCpu(op, operands, outShape, out);
+    const contiguous = operands.every((o) => !('data' in o) || isContiguous(o.strides, outShape));
+    if (!mapFast(op, operands, outShape, out, contiguous)) mapCpu(op, operands, outShape, out);
     return this.wrap(out);
   }
 

@@ -1,0 +1,43 @@
+/** The compiled CPU elementwise loops agree with the reference (one shared loop over MAP_FUNCTIONS). */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { arityOf, type MapOp } from '../engine/backend.js';
+import { broadcastShapes, broadcastStrides, sizeOf, stridesOf } from '../engine/shape.js';
+import { MAP_FUNCTIONS, isContiguous, mapCpu, type CpuOperand } from '../kernels/elementwise.cpu.js';
+import { mapFast } from '../kernels/elementwise.fast.js';
+
+const OPS = Object.keys(MAP_FUNCTIONS) as MapOp[];
+const outShape = fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 0, maxLength: 4 });
+/** An operand shape that broadcasts to `out`: a suffix of it with some dimensions set to 1. */
+const operandShape = (out: number[]) =>
+  fc.tuple(fc.integer({ min: 0, max: out.length }), fc.array(fc.boolean(), { minLength: 4, maxLength: 4 }))
+    .map(([drop, ones]) => out.slice(drop).map((d, i) => (ones[i] ? 1 : d)));
+
+describe('compiled elementwise loops equal the reference', () => {
+  it('for every op, broadcast and constant operands, any layout', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...OPS), outShape.chain((o) => fc.tuple(fc.constant(o), operandShape(o), operandShape(o), operandShape(o))), fc.array(fc.boolean(), { minLength: 3, maxLength: 3 }), fc.boolean(), (op, [, s0, s1, s2], constant, transpose) => {
+        const shapes = [s0, s1, s2].slice(0, arityOf(op));
+        const out = shapes.reduce((acc, s) => broadcastShapes('test', acc, s), [] as number[]);
+        const operands: CpuOperand[] = shapes.map((s, k) => {
+          if (constant[k]) return { scalar: (k + 1) * 0.75 - 1 };
+          const data = Float32Array.from({ length: sizeOf(s) }, (_, i) => Math.sin(i * 1.7 + k) * 2);
+          let strides = broadcastStrides(s, out);
+          // A transposed read of the last two axes exercises non-contiguous strides.
+          if (transpose && out.length >= 2 && s.length === out.length) {
+            const own = stridesOf([...s.slice(0, -2), s[s.length - 1], s[s.length - 2]]);
+            if (s[s.length - 1] === s[s.length - 2]) strides = [...own.slice(0, -2), own[own.length - 1], own[own.length - 2]];
+          }
+          return { data, strides };
+        });
+        const expected = new Float32Array(sizeOf(out));
+        mapCpu(op, operands, out, expected);
+        const actual = new Float32Array(sizeOf(out));
+        const contiguous = operands.every((o) => !('data' in o) || isContiguous(o.strides, out));
+        expect(mapFast(op, operands, out, actual, contiguous)).toBe(true);
+        expect(Array.from(actual)).toEqual(Array.from(expected));
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
