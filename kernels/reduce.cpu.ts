@@ -3,6 +3,13 @@ import type { ReduceOp } from '../engine/backend.js';
 import { sizeOf, stridesOf } from '../engine/shape.js';
 
 export function reduceCpu(op: ReduceOp, x: Float32Array, shape: readonly number[], axes: readonly number[]): Float32Array {
+  const contiguousBlock = axes.every((a, i) => i === 0 || a === axes[i - 1] + 1);
+  if (axes.length > 0 && contiguousBlock) return reduceBlock(op, x, shape, axes[0], axes[axes.length - 1]);
+  return reduceGeneral(op, x, shape, axes);
+}
+
+/** Any set of axes, through tables of memory offsets: the reference the block path is tested against. */
+export function reduceGeneral(op: ReduceOp, x: Float32Array, shape: readonly number[], axes: readonly number[]): Float32Array {
   const strides = stridesOf(shape);
   const keptAxes = shape.map((_, i) => i).filter((i) => !axes.includes(i));
   const keptShape = keptAxes.map((i) => shape[i]);
@@ -24,6 +31,29 @@ export function reduceCpu(op: ReduceOp, x: Float32Array, shape: readonly number[
       else if (v > acc || Number.isNaN(v)) acc = v;
     }
     out[o] = acc;
+  }
+  return out;
+}
+
+/**
+ * The common case, reduced axes forming one block: x viewed as [outer, reduced, inner]. Rows of `inner`
+ * contiguous values are combined into a float64 accumulator (like the general path's JS numbers).
+ */
+function reduceBlock(op: ReduceOp, x: Float32Array, shape: readonly number[], first: number, last: number): Float32Array {
+  const outer = sizeOf(shape.slice(0, first));
+  const reduced = sizeOf(shape.slice(first, last + 1));
+  const inner = sizeOf(shape.slice(last + 1));
+  const out = new Float32Array(outer * inner);
+  const acc = new Float64Array(inner);
+  for (let o = 0; o < outer; o++) {
+    acc.fill(op === 'max' ? -Infinity : 0);
+    for (let r = 0; r < reduced; r++) {
+      const base = (o * reduced + r) * inner;
+      if (op === 'sum') for (let n = 0; n < inner; n++) acc[n] += x[base + n];
+      else if (op === 'sumsq') for (let n = 0; n < inner; n++) acc[n] += x[base + n] * x[base + n];
+      else for (let n = 0; n < inner; n++) if (x[base + n] > acc[n] || Number.isNaN(x[base + n])) acc[n] = x[base + n];
+    }
+    out.set(acc, o * inner);
   }
   return out;
 }

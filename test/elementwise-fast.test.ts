@@ -5,6 +5,7 @@ import { arityOf, type MapOp } from '../engine/backend.js';
 import { broadcastShapes, broadcastStrides, sizeOf, stridesOf } from '../engine/shape.js';
 import { MAP_FUNCTIONS, isContiguous, mapCpu, type CpuOperand } from '../kernels/elementwise.cpu.js';
 import { mapFast } from '../kernels/elementwise.fast.js';
+import { reduceCpu, reduceGeneral } from '../kernels/reduce.cpu.js';
 
 const OPS = Object.keys(MAP_FUNCTIONS) as MapOp[];
 const outShape = fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 0, maxLength: 4 });
@@ -38,6 +39,22 @@ describe('compiled elementwise loops equal the reference', () => {
         expect(Array.from(actual)).toEqual(Array.from(expected));
       }),
       { numRuns: 500 },
+    );
+  });
+});
+
+describe('CPU reductions: the contiguous-block path equals the general one', () => {
+  it('for sum, sumsq and max over any axes', () => {
+    fc.assert(
+      fc.property(outShape, fc.constantFrom('sum' as const, 'sumsq' as const, 'max' as const), fc.array(fc.boolean(), { minLength: 4, maxLength: 4 }), (shape, op, pick) => {
+        const axes = shape.map((_, i) => i).filter((i) => pick[i]);
+        const x = Float32Array.from({ length: sizeOf(shape) }, (_, i) => Math.cos(i * 0.37) * 3);
+        const fast = Array.from(reduceCpu(op, x, shape, axes));
+        const general = Array.from(reduceGeneral(op, x, shape, axes));
+        expect(fast.length).toBe(general.length);
+        fast.forEach((v, i) => expect(v).toBeCloseTo(general[i], 4));
+      }),
+      { numRuns: 300 },
     );
   });
 });
