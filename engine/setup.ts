@@ -38,6 +38,8 @@ async function resolve(choice: BackendChoice, opts: SetBackendOptions): Promise<
   }
   if (choice === 'cpu') return cpu;
   if (opts.device) return new WebGpuBackend(opts.device, 'device provided by the application');
+  // Without a GPU, 'auto' would only find a software adapter and pick cpu anyway: skip the probe.
+  if (choice === 'auto' && !(await mayHaveGpu())) return cpu;
   acquired ??= acquireDevice().then((found) =>
     found ? { backend: new WebGpuBackend(found.device, found.adapterInfo), software: found.software } : null,
   );
@@ -51,3 +53,15 @@ async function resolve(choice: BackendChoice, opts: SetBackendOptions): Promise<
 }
 
 export const getBackend = (): Backend => activeBackend();
+
+/**
+ * False only where we can tell there is no GPU: Linux in Node with no GPU device node and no Vulkan driver
+ * chosen by hand. Browsers, other systems and VK_ICD_FILENAMES always get the real probe.
+ */
+async function mayHaveGpu(): Promise<boolean> {
+  const node = typeof process !== 'undefined' && !!process.versions?.node && !(globalThis as { navigator?: { gpu?: unknown } }).navigator?.gpu;
+  if (!node || process.platform !== 'linux' || process.env.VK_ICD_FILENAMES) return true;
+  const { readdirSync, existsSync } = await import(/* @vite-ignore */ 'node:fs');
+  const dri = existsSync('/dev/dri') ? readdirSync('/dev/dri').some((f: string) => f.startsWith('renderD')) : false;
+  return dri || existsSync('/dev/nvidia0') || existsSync('/dev/nvidiactl');
+}

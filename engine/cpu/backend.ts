@@ -28,7 +28,7 @@ export class CpuStorage implements Storage {
 
 export class CpuBackend implements Backend {
   readonly name = 'cpu' as const;
-  readonly description = 'CPU (TypeScript reference)';
+  readonly description = 'CPU (TypeScript, WebAssembly SIMD matmul)';
   private live = new Set<CpuStorage>();
 
   private wrap(data: AnyTypedArray): CpuStorage {
