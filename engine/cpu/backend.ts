@@ -1,6 +1,7 @@
 /**
- * The CPU backend: TypeScript over typed arrays, the reference every GPU kernel is tested against. Its
- * matmul is a WebAssembly SIMD kernel (kernels/gemm.wat), itself tested against the plain TypeScript one.
+ * The CPU backend: TypeScript over typed arrays, the reference every GPU kernel is tested against. Its hot
+ * kernels — matmul, mask sampling, Adam — are hand-written WebAssembly SIMD (kernels/*.wat), each tested
+ * against its plain TypeScript reference (kernels/*.cpu.ts).
  */
 import type { AdamHyper, Backend, MapInput, MapOp, MatmulSpec, MemoryInfo, ReduceOp, Storage } from '../backend.js';
 import { allocTyped, dtypeOfArray, type AnyTypedArray, type DType } from '../dtype.js';
@@ -11,8 +12,8 @@ import { matmulFast } from '../../kernels/matmul.wasm-runner.js';
 import { crossEntropyBackwardCpu, crossEntropyCpu, softmaxCpu } from '../../kernels/softmax.cpu.js';
 import { gatherCpu, scatterAddCpu } from '../../kernels/gather.cpu.js';
 import { normalCpu, uniformCpu } from '../../kernels/random.cpu.js';
-import { adamCpu } from '../../kernels/adam.cpu.js';
-import { maskSampleBackwardCpu, maskSampleCpu } from '../../kernels/mask.cpu.js';
+import { adamFast } from '../../kernels/adam.wasm-runner.js';
+import { maskSampleBackwardFast, maskSampleFast } from '../../kernels/mask.wasm-runner.js';
 import { sizeOf } from '../shape.js';
 
 export class CpuStorage implements Storage {
@@ -28,7 +29,7 @@ export class CpuStorage implements Storage {
 
 export class CpuBackend implements Backend {
   readonly name = 'cpu' as const;
-  readonly description = 'CPU (TypeScript, WebAssembly SIMD matmul)';
+  readonly description = 'CPU (TypeScript + WebAssembly SIMD)';
   private live = new Set<CpuStorage>();
 
   private wrap(data: AnyTypedArray): CpuStorage {
@@ -113,15 +114,15 @@ export class CpuBackend implements Backend {
 
   adam(param: Storage, grad: Storage, m: Storage, v: Storage, hyper: AdamHyper, gradScale: Storage | null): void {
     const scale = gradScale ? this.f32(gradScale)[0] : 1;
-    adamCpu(this.f32(param), this.f32(grad), this.f32(m), this.f32(v), hyper, scale);
+    adamFast(this.f32(param), this.f32(grad), this.f32(m), this.f32(v), hyper, scale);
   }
 
   maskSample(logits: Storage, weight: Storage, samples: number, seed: number, stream: number): Storage {
-    return this.wrap(maskSampleCpu(this.f32(logits), this.f32(weight), samples, seed, stream));
+    return this.wrap(maskSampleFast(this.f32(logits), this.f32(weight), samples, seed, stream));
   }
 
   maskSampleBackward(grad: Storage, logits: Storage, weight: Storage, samples: number, seed: number, stream: number): Storage {
-    return this.wrap(maskSampleBackwardCpu(this.f32(grad), this.f32(logits), this.f32(weight), samples, seed, stream));
+    return this.wrap(maskSampleBackwardFast(this.f32(grad), this.f32(logits), this.f32(weight), samples, seed, stream));
   }
 
   memory(): MemoryInfo {
