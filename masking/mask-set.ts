@@ -71,6 +71,20 @@ export class MaskSet {
     return Promise.all(this.logits.map(async (l) => Uint8Array.from(await l.toArray(), (v) => (v > 0 ? 1 : 0))));
   }
 
+  /**
+   * Copies the logits of the named targets from another stage (e.g. the output layer's mask from the full
+   * mask, for class removal, SPEC §2.4); returns frozen flags for MaskStageTrainer that keep them fixed.
+   */
+  copyFrom(other: MaskSet, names: readonly string[]): boolean[] {
+    for (const name of names) {
+      const i = this.targets.findIndex((t) => t.name === name);
+      const j = other.targets.findIndex((t) => t.name === name);
+      if (i < 0 || j < 0) throw new Error(`MaskSet.copyFrom: no masked parameter named '${name}' in both stages`);
+      this.logits[i].assign(noGrad(() => other.logits[j].add(0)).keep());
+    }
+    return this.targets.map((t) => names.includes(t.name));
+  }
+
   named(): Record<string, Tensor> {
     return Object.fromEntries(this.targets.map((t, i) => [t.name, this.logits[i]]));
   }

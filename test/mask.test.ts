@@ -5,6 +5,7 @@ import { maskedWeights } from '../engine/ops.js';
 import { linear } from '../models/linear.js';
 import { withParams } from '../models/param-override.js';
 import { MaskSet, maskTargets } from '../masking/mask-set.js';
+import { MaskStageTrainer } from '../masking/train-stage.js';
 import { expectClose } from './checks/kernel-checks.js';
 import { gpuBackend } from './gpu.js';
 
@@ -73,5 +74,25 @@ describe.each(['cpu', 'webgpu'] as const)('mask sampling on %s', (name) => {
     expect(mlp.parameters().every((p) => p.grad === null)).toBe(true);
     expect(() => withParams(set.sample(3), () => mlp.forward(x))).toThrow(/cannot be cut into 3 mask-sample slices/);
     set.dispose();
+  });
+});
+
+describe('copying and freezing one layer of a mask from another stage', () => {
+  it('keeps the copied layer fixed while the others train', async () => {
+    await ms.setBackend('cpu');
+    ms.manualSeed(8);
+    const mlp = new ms.nn.MLP([6, 8, 3]);
+    mlp.parameters().forEach((p) => p.requireGrad(false));
+    const targets = maskTargets(mlp, { biases: true });
+    const full = new MaskSet(targets, targets.map((t) => ms.rand(t.param.shape).mul(3).keep()));
+    const stage = new MaskSet(targets);
+    const frozen = stage.copyFrom(full, ['layers.1.weight']);
+    expect(frozen).toEqual([false, false, true, false]);
+    const trainer = new MaskStageTrainer(stage, { steps: 5, samples: 2, beta: 1e-2, lr: 0.1, clip: 1 }, frozen);
+    const batch = () => ({ x: ms.rand([8, 6]), y: ms.tensor([0, 1, 2, 0, 1, 2, 0, 1], [8], 'i32') });
+    await trainer.run(batch, (b) => ms.crossEntropy(mlp.forward(b.x), b.y));
+    expect(Array.from(await stage.logits[2].toArray())).toEqual(Array.from(await full.logits[2].toArray()));
+    expect(Array.from(await stage.logits[0].toArray()).some((v) => v !== 2)).toBe(true);
+    expect(() => stage.copyFrom(full, ['nope'])).toThrow(/no masked parameter named 'nope'/);
   });
 });
