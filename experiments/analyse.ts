@@ -1,0 +1,91 @@
+/**
+ * Evaluation and mask statistics of a trained base network and its stage masks (browser-safe: the CLI's
+ * runner and the web demo both use it): accuracy of every evaluation mask, confusion, the half-mask test,
+ * kept weights, IoU / IoMin, total shared, shared fractions and keep-probability histograms.
+ */
+import { ones } from '../engine/create.js';
+import { iominPerLayer, iouPerLayer, keptCounts, probabilityHistogram, sharedFractions, totalShared } from '../masking/analysis.js';
+import { applyMasks, type BinaryMasks, type MaskSet } from '../masking/mask-set.js';
+import type { Confusion } from '../masking/report-types.js';
+import type { MLP } from '../models/mlp.js';
+import { withParams } from '../models/param-override.js';
+import type { ArithConfig, ExperimentDef, Forward } from './types.js';
+
+export interface Analysis {
+  accuracy: Record<string, Record<string, number>>;
+  confusion: Record<string, Confusion>;
+  layerNames: string[];
+  layerWeights: number[];
+  kept: Record<string, number[]>;
+  iou: number[];
+  iomin: number[];
+  totalShared: number;
+  sharedFraction: Record<string, number>;
+  histogram: { edges: number[]; counts: Record<string, number[]> };
+  halfMask: Record<string, Record<string, number>>;
+}
+
+export async function analyse(
+
+  def: ExperimentDef, cfg: ArithConfig, seed: number, model: MLP, layerNames: string[], stages: Record<string, MaskSet>,
+): Promise<Analysis> {
+  const targets = stages[def.stages[0]].targets;
+  const forwardWith = (masks: BinaryMasks | null): Forward => {
+    if (!masks) return (x) => model.forward(x);
+    return (x) => {
+      const overrides = applyMasks(targets, masks);
+      const y = withParams(overrides, () => model.forward(x));
+      overrides.forEach((w) => w.dispose());
+      return y;
+    };
+  };
+  const accuracyOf = async (masks: BinaryMasks | null, collect?: Record<string, Confusion>, name?: string) => {
+    const row: Record<string, number> = {};
+    for (const set of def.evalSets) {
+      const r = await def.evaluate(forwardWith(masks), cfg, seed, set);
+      row[set] = r.accuracy;
+      if (collect && name && r.confusion) (collect[name] ??= {})[set] = r.confusion;
+    }
+    return row;
+  };
+
+  const accuracy: Record<string, Record<string, number>> = {};
+  const confusion: Record<string, Confusion> = {};
+  const variants = def.evalMasks(stages, layerNames);
+  for (const [name, masks] of Object.entries(variants)) accuracy[name] = await accuracyOf(masks, confusion, name);
+  // Variants may share mask tensors (e.g. the I/O layers of an inversion): dispose each once, at the end.
+  new Set(Object.values(variants).flatMap((m) => m ?? [])).forEach((m) => m.dispose());
+
+  // Half-mask test (SPEC §2.6): the full mask on only the early or only the late half of the layers.
+  const full = stages[def.stages[0]].keep();
+  const half = Math.ceil(full.length / 2);
+  const unmasked = (i: number) => ones(full[i].shape);
+  const early = full.map((m, i) => (i < half ? m : unmasked(i)));
+  const late = full.map((m, i) => (i >= half ? m : unmasked(i)));
+  const halfMask = { early: await accuracyOf(early), late: await accuracyOf(late) };
+  [...early, ...late].forEach((m) => m.dispose());
+
+  const hostMasks: Record<string, Uint8Array[]> = {};
+  for (const [name, set] of Object.entries(stages)) hostMasks[name] = await set.kept();
+  const [a, b] = def.compared;
+  const histogram = { edges: [] as number[], counts: {} as Record<string, number[]> };
+  for (const [name, set] of Object.entries(stages)) {
+    const h = probabilityHistogram(await Promise.all(set.logits.map((l) => l.toArray())));
+    histogram.edges = h.edges;
+    histogram.counts[name] = h.counts;
+  }
+  const taskMasks = Object.fromEntries(def.stages.slice(1).map((s) => [s, hostMasks[s]]));
+  return {
+    accuracy,
+    confusion,
+    layerNames,
+    layerWeights: targets.map((t) => t.param.size),
+    kept: Object.fromEntries(Object.entries(hostMasks).map(([n, m]) => [n, keptCounts(m)])),
+    iou: iouPerLayer(hostMasks[a], hostMasks[b]),
+    iomin: iominPerLayer(hostMasks[a], hostMasks[b]),
+    totalShared: totalShared(hostMasks[a], hostMasks[b]),
+    sharedFraction: sharedFractions(taskMasks),
+    histogram,
+    halfMask,
+  };
+}
