@@ -10,6 +10,7 @@ import type { MatmulSpec } from '../engine/backend.js';
 import { matmulCpu } from '../kernels/matmul.cpu.js';
 import { matmulFast, setMatmulThreads, wasmGemmAvailable } from '../kernels/matmul.wasm-runner.js';
 import { secondsPerStep } from './lib/timing.js';
+import { uniformCpu } from '../kernels/random.cpu.js';
 
 interface Case {
   name: string;
@@ -29,17 +30,8 @@ const CASES: Case[] = [
   shape('wide 128x2000x2000 transB', 1, 128, 2000, 2000, false, true),
 ];
 
-function randomData(size: number, seed: number): Float32Array {
-  const out = new Float32Array(size);
-  let s = seed >>> 0;
-  for (let i = 0; i < size; i++) {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t ^= t + Math.imul(t ^ (t >>> 7), 61 | t);
-    out[i] = (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
-  }
-  return out;
-}
+/** Deterministic values in (-1, 1) from the engine's counter-based generator. */
+const randomData = (size: number, seed: number): Float32Array => uniformCpu(size, seed, 0).map((v) => v * 2 - 1);
 
 const quick = process.argv.includes('--quick');
 const opts = { minSeconds: quick ? 0.1 : 0.3, maxIters: 10_000, rounds: quick ? 2 : 4 };

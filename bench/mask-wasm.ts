@@ -14,21 +14,13 @@ import {
   maskSampleBackwardFast, maskSampleFast, wasmMaskAvailable, wasmMaskExpExact,
 } from '../kernels/mask.wasm-runner.js';
 import { secondsPerStep, type Runner } from './lib/timing.js';
+import { uniformCpu } from '../kernels/random.cpu.js';
 
 const N = 212_480;
 const K = 4;
 
-function randomData(size: number, seed: number): Float32Array {
-  const out = new Float32Array(size);
-  let s = seed >>> 0;
-  for (let i = 0; i < size; i++) {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t ^= t + Math.imul(t ^ (t >>> 7), 61 | t);
-    out[i] = (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
-  }
-  return out;
-}
+/** Deterministic values in (-1, 1) from the engine's counter-based generator. */
+const randomData = (size: number, seed: number): Float32Array => uniformCpu(size, seed, 0).map((v) => v * 2 - 1);
 
 const quick = process.argv.includes('--quick');
 const opts = { minSeconds: quick ? 0.2 : 0.5, maxIters: 1000, rounds: quick ? 2 : 4, warmUpSteps: 3 };

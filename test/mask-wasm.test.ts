@@ -17,19 +17,10 @@ import {
   wasmMaskAvailable, wasmMaskExpExact,
 } from '../kernels/mask.wasm-runner.js';
 import { randomBits, streamKeys } from '../kernels/random.cpu.js';
+import { uniformCpu } from '../kernels/random.cpu.js';
 
-/** Deterministic values in [-1, 1) (mulberry32). */
-function randomData(size: number, seed: number): Float32Array {
-  const out = new Float32Array(size);
-  let s = seed >>> 0;
-  for (let i = 0; i < size; i++) {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t ^= t + Math.imul(t ^ (t >>> 7), 61 | t);
-    out[i] = (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
-  }
-  return out;
-}
+/** Deterministic values in (-1, 1) from the engine's counter-based generator. */
+const randomData = (size: number, seed: number): Float32Array => uniformCpu(size, seed, 0).map((v) => v * 2 - 1);
 
 /** Logits spanning −30..30, with ±0 and ±1 among them. */
 function logitsFor(n: number, seed: number): Float32Array {

@@ -12,19 +12,10 @@ import { describe, expect, it } from 'vitest';
 import type { MatmulSpec } from '../engine/backend.js';
 import { matmulCpu } from '../kernels/matmul.cpu.js';
 import { matmulFast, setMatmulThreads, wasmGemmAvailable } from '../kernels/matmul.wasm-runner.js';
+import { uniformCpu } from '../kernels/random.cpu.js';
 
-/** Deterministic values in [-1, 1) (mulberry32). */
-function randomData(size: number, seed: number): Float32Array {
-  const out = new Float32Array(size);
-  let s = seed >>> 0;
-  for (let i = 0; i < size; i++) {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t ^= t + Math.imul(t ^ (t >>> 7), 61 | t);
-    out[i] = (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
-  }
-  return out;
-}
+/** Deterministic values in (-1, 1) from the engine's counter-based generator. */
+const randomData = (size: number, seed: number): Float32Array => uniformCpu(size, seed, 0).map((v) => v * 2 - 1);
 
 interface Case extends MatmulSpec {
   /** Extra floats between batch entries beyond a compact layout (ignored where the stride is 0). */
