@@ -16,6 +16,8 @@ import { renderReportHtml } from '../masking/report-html.js';
 import type { Report } from '../masking/report-types.js';
 import { runSweep } from '../experiments/sweep.js';
 import { progressPrinter } from './progress.js';
+import { scanDataCommand } from './data-command.js';
+import { SCAN_PARTS, SCAN_SPLITS } from '../data/scan.js';
 
 /** A usage error: printed as one line, exit code 2. */
 class UsageError extends Error {}
@@ -134,6 +136,17 @@ export function program(): Command {
     .option('--sweep-beta <list>', 'also run the mask stages for each β in a comma list (e.g. 1e-5,1e-4,1e-3)', listOf(positiveNumber('--sweep-beta')))
     .option('--sweep-width <list>', 'also train and mask networks of each hidden width (e.g. 128,256,512)', listOf(positiveInt('--sweep-width')))
     .action((name: string, flags: RunFlags) => run(name, flags));
+  cmd
+    .command('data')
+    .description('print a data set')
+    .command('scan')
+    .description('one part of a SCAN split, generated from its grammar, in the official "IN: … OUT: …" format')
+    .addOption(new Option('--split <split>', 'which split').choices([...SCAN_SPLITS]).makeOptionMandatory())
+    .addOption(new Option('--part <part>', 'train or test').choices([...SCAN_PARTS]).makeOptionMandatory())
+    .option('--seed <n>', 'seed of the simple split’s random 80/20 draw', nonNegativeInt('--seed'), 0)
+    .action(async (flags: { split: string; part: string; seed: number }) => {
+      process.stdout.write(await scanDataCommand(flags.split, flags.part, flags.seed));
+    });
   cmd.command('list').description('list the experiments').action(() => {
     for (const e of EXPERIMENTS) process.stdout.write(`${e.name.padEnd(16)} ${e.description}\n`);
   });

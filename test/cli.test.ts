@@ -9,7 +9,7 @@ import { encodeSafetensors } from '../engine/io/safetensors.js';
 import { loadWeightsFile } from '../experiments/weights-file.js';
 
 function cli(...args: string[]): { status: number | null; stderr: string; stdout: string } {
-  const r = spawnSync('npx', ['tsx', 'cli/maskscope.ts', ...args], { encoding: 'utf8' });
+  const r = spawnSync('npx', ['tsx', 'cli/maskscope.ts', ...args], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   return { status: r.status, stderr: r.stderr, stdout: r.stdout };
 }
 
@@ -21,11 +21,21 @@ describe('maskscope command line', () => {
     [['run', 'addmul', '--beta', '-1'], /--beta must be a positive number, got '-1'/],
     [['run', 'addmul', '--control', 'copy-weights'], /addmul-mlp has no --control variants/],
     [['frobnicate'], /unknown command 'frobnicate'/],
+    [['data', 'scan', '--split', 'jump', '--part', 'train'], /--split <split>' argument 'jump' is invalid. Allowed choices are simple, length, addprim_jump, addprim_turn_left/],
+    [['data', 'scan', '--split', 'length'], /required option '--part <part>' not specified/],
   ])('%j → one line, exit 2', (args, message) => {
     const r = cli(...args);
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(message);
     expect(r.stderr.trim().split('\n').filter((l) => l.startsWith('maskscope:'))).toHaveLength(1);
+  });
+
+  it('data scan prints a split in the official format', () => {
+    const r = cli('data', 'scan', '--split', 'addprim_jump', '--part', 'test');
+    expect(r.status).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines).toHaveLength(7706);
+    expect(lines).toContain('IN: jump twice OUT: I_JUMP I_JUMP');
   });
 
   it('refuses to mix runs with different settings in one folder', async () => {
