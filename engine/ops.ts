@@ -22,7 +22,7 @@ export function record(out: Tensor, op: string, inputs: Tensor[], backward: Grad
   return out;
 }
 
-function backendOf(op: string, tensors: readonly Tensor[]): Backend {
+export function backendOf(op: string, tensors: readonly Tensor[]): Backend {
   const b = tensors[0].live(op).backend;
   for (const t of tensors) {
     const tb = t.live(op).backend;
@@ -31,7 +31,7 @@ function backendOf(op: string, tensors: readonly Tensor[]): Backend {
   return b;
 }
 
-function expectDtype(op: string, t: Tensor, dtype: DType, what = 'input'): void {
+export function expectDtype(op: string, t: Tensor, dtype: DType, what = 'input'): void {
   if (t.dtype !== dtype) throw new Error(`${op}: ${what} of shape ${fmt(t.shape)} has dtype ${t.dtype}, expected ${dtype}`);
 }
 

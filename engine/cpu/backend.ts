@@ -14,6 +14,8 @@ import { gatherCpu, scatterAddCpu } from '../../kernels/gather.cpu.js';
 import { normalCpu, uniformCpu } from '../../kernels/random.cpu.js';
 import { adamFast } from '../../kernels/adam.wasm-runner.js';
 import { maskSampleBackwardFast, maskSampleFast } from '../../kernels/mask.wasm-runner.js';
+import { lstmCellBackwardCpu, lstmCellCpu } from '../../kernels/lstm.cpu.js';
+import { concatCpu, sliceCpu } from '../../kernels/copy.cpu.js';
 import { sizeOf } from '../shape.js';
 
 export class CpuStorage implements Storage {
@@ -123,6 +125,24 @@ export class CpuBackend implements Backend {
 
   maskSampleBackward(grad: Storage, logits: Storage, weight: Storage, samples: number, seed: number, stream: number): Storage {
     return this.wrap(maskSampleBackwardFast(this.f32(grad), this.f32(logits), this.f32(weight), samples, seed, stream));
+  }
+
+  lstmCell(gates: Storage, cPrev: Storage, batch: number, hidden: number): { h: Storage; c: Storage } {
+    const { h, c } = lstmCellCpu(this.f32(gates), this.f32(cPrev), batch, hidden);
+    return { h: this.wrap(h), c: this.wrap(c) };
+  }
+
+  lstmCellBackward(gates: Storage, cPrev: Storage, dh: Storage, dc: Storage, batch: number, hidden: number): { dgates: Storage; dcPrev: Storage } {
+    const { dgates, dcPrev } = lstmCellBackwardCpu(this.f32(gates), this.f32(cPrev), this.f32(dh), this.f32(dc), batch, hidden);
+    return { dgates: this.wrap(dgates), dcPrev: this.wrap(dcPrev) };
+  }
+
+  slice(x: Storage, outer: number, axis: number, inner: number, start: number, length: number): Storage {
+    return this.wrap(sliceCpu((x as CpuStorage).data, outer, axis, inner, start, length));
+  }
+
+  concat(parts: readonly Storage[], outer: number, lengths: readonly number[], inner: number): Storage {
+    return this.wrap(concatCpu(parts.map((p) => (p as CpuStorage).data), outer, lengths, inner));
   }
 
   memory(): MemoryInfo {

@@ -14,6 +14,8 @@ import { streamKeys } from '../../kernels/random.cpu.js';
 import { ADAM } from '../../kernels/adam.wgsl.js';
 import { FILL } from '../../kernels/fill.wgsl.js';
 import { MASK_SAMPLE, MASK_SAMPLE_BACKWARD } from '../../kernels/mask.wgsl.js';
+import { LSTM_CELL, LSTM_CELL_BACKWARD } from '../../kernels/lstm.wgsl.js';
+import { COPY_BLOCK } from '../../kernels/copy.wgsl.js';
 
 export class GpuStorage implements Storage {
   readonly backend = 'webgpu' as const;
@@ -197,6 +199,55 @@ export class WebGpuBackend implements Backend {
     const out = this.alloc('f32', n);
     const { words, groups } = this.maskParams(n, samples, seed, stream, n);
     this.runtime.dispatch(MASK_SAMPLE_BACKWARD, [this.buf(grad), this.buf(logits), this.buf(weight), out.buffer], words, groups);
+    return out;
+  }
+
+  private lstmParams(batch: number, hidden: number) {
+    const g = this.runtime.grid1d(batch * hidden, 256);
+    return { words: new Uint32Array([batch, hidden, g.rowStride, 0]), groups: g.workgroups };
+  }
+
+  lstmCell(gates: Storage, cPrev: Storage, batch: number, hidden: number): { h: Storage; c: Storage } {
+    const h = this.alloc('f32', batch * hidden);
+    const c = this.alloc('f32', batch * hidden);
+    const { words, groups } = this.lstmParams(batch, hidden);
+    this.runtime.dispatch(LSTM_CELL, [this.buf(gates), this.buf(cPrev), h.buffer, c.buffer], words, groups);
+    return { h, c };
+  }
+
+  lstmCellBackward(gates: Storage, cPrev: Storage, dh: Storage, dc: Storage, batch: number, hidden: number): { dgates: Storage; dcPrev: Storage } {
+    const dgates = this.alloc('f32', batch * 4 * hidden);
+    const dcPrev = this.alloc('f32', batch * hidden);
+    const { words, groups } = this.lstmParams(batch, hidden);
+    const buffers = [gates, cPrev, dh, dc].map((s) => this.buf(s));
+    this.runtime.dispatch(LSTM_CELL_BACKWARD, [...buffers, dgates.buffer, dcPrev.buffer], words, groups);
+    return { dgates, dcPrev };
+  }
+
+  /** One strided block copy of a [rows, cols] block (kernels/copy.wgsl.ts). */
+  private copyBlock(src: Storage, dst: GpuStorage, rows: number, cols: number, srcOffset: number, srcStride: number, dstOffset: number, dstStride: number): void {
+    if (rows * cols === 0) return;
+    const g = this.runtime.grid1d(rows * cols, 256);
+    const words = new Uint32Array([rows, cols, srcOffset, srcStride, dstOffset, dstStride, g.rowStride, 0]);
+    this.runtime.dispatch(COPY_BLOCK, [this.buf(src), dst.buffer], words, g.workgroups);
+  }
+
+  slice(x: Storage, outer: number, axis: number, inner: number, start: number, length: number): Storage {
+    const cols = length * inner;
+    const out = this.alloc(x.dtype, outer * cols);
+    this.copyBlock(x, out, outer, cols, start * inner, axis * inner, 0, cols);
+    return out;
+  }
+
+  concat(parts: readonly Storage[], outer: number, lengths: readonly number[], inner: number): Storage {
+    const width = lengths.reduce((s, l) => s + l, 0) * inner;
+    const out = this.alloc(parts[0].dtype, outer * width);
+    let offset = 0;
+    parts.forEach((part, i) => {
+      const cols = lengths[i] * inner;
+      this.copyBlock(part, out, outer, cols, 0, cols, offset, width);
+      offset += cols;
+    });
     return out;
   }
 

@@ -192,3 +192,45 @@ export const kernelChecks: KernelCheck[] = [
     return [norm, a.grad!, b.grad!];
   }),
 ];
+
+// ---- LSTM cell and the concat/split copies (imports kept with the checks that use them) ----------------
+import { concat, split } from '../../engine/ops-concat.js';
+import { lstmCell } from '../../engine/ops-lstm.js';
+import { LSTM } from '../../models/lstm.js';
+
+/** The fused cell forward and backward; `use` picks which outputs the loss sees (an unused one gets zeros). */
+const lstmCellCheck = (batch: number, hidden: number, use: 'h' | 'c' | 'both' = 'both'): KernelCheck =>
+  compare(`lstmCell B=${batch} H=${hidden}${use === 'both' ? '' : ` (${use} only)`}`, () => {
+    const gates = input([batch, 4 * hidden], -4, 4);
+    const cPrev = input([batch, hidden], -2, 2);
+    const { h, c } = lstmCell(gates, cPrev);
+    const used = use === 'both' ? [h, c] : [use === 'h' ? h : c];
+    used.map((t) => t.mul(rand(t.shape)).sum()).reduce((a, b) => a.add(b)).backward();
+    return [h, c, gates.grad!, cPrev.grad!];
+  }, 1e-4);
+
+kernelChecks.push(
+  lstmCellCheck(3, 5), lstmCellCheck(7, 17), lstmCellCheck(33, 33), lstmCellCheck(1, 1, 'h'), lstmCellCheck(5, 3, 'c'),
+  compare('split [3,7,5] along axis 1 into [2,0,4,1], one piece unused; concat back', () => {
+    const x = input([3, 7, 5]);
+    const [a, b, , d] = split(x, [2, 0, 4, 1], 1);
+    const y = input([3, 1, 5]);
+    const joined = concat([d, y, a, b], 1);
+    return withGrads(joined, [x, y]);
+  }),
+  compare('split and concat of i32, along the first and last axes', () => {
+    const idx = rand([5, 3, 9]).mul(100).toInt();
+    const [p, q] = split(idx, [2, 3], 0);
+    const [r, s] = split(idx, [4, 5], -1);
+    return [concat([q, p], 0).toFloat(), concat([s, r], 2).toFloat()];
+  }),
+  compare('LSTM 2 layers, B=3 T=3 in=4 H=5, lengths [3,1,2], from a given state', () => {
+    const lstm = new LSTM(4, 5, 2);
+    const x = input([3, 3, 4]);
+    const h0 = input([2, 3, 5]);
+    const c0 = input([2, 3, 5]);
+    const { output, h, c } = lstm.forward(x, { h: h0, c: c0 }, [3, 1, 2]);
+    output.sum().add(h.mul(rand(h.shape)).sum()).add(c.mul(rand(c.shape)).sum()).backward();
+    return [output, h, c, x.grad!, h0.grad!, c0.grad!, ...lstm.parameters().map((p) => p.grad!)];
+  }, 1e-4),
+);

@@ -1,0 +1,214 @@
+/**
+ * Milliseconds per forward+backward of a batch-first LSTM from a zero state, loss (out·w).sum(), gradients
+ * into the weights (the input is data), lower is better. Against tfjs (tf.basicLSTMCell in a 50-step loop
+ * under tf.variableGrads, on the same backend) and torch.nn.LSTM (peers/torch_lstm.py: CPU with OpenBLAS,
+ * or CUDA when it has one). One line per case:
+ *   <case> <backend> ours=<ms> tfjs-<backend>=<ms> ratio=<tfjs/ours> torch-<device>=<ms> ratio=<torch/ours>
+ * (ratio > 1: we are faster). Cases are named lstm-b<B>-h<H>-t<T> (input size H, one layer).
+ * Options: --backend cpu|webgpu|all (default all available; SwiftShader runs the --quick size only),
+ * --quick (small sizes), --no-tfjs, --no-torch, --torch-threads N (CPU peer, default 1: like our CPU
+ * backend, whose matmul threads are off by default; and a step is ~10 small ops per time step, where
+ * OpenMP threads on a busy 2-core host spin at barriers: 2 threads ran 6× slower than 1 here).
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { build } from 'esbuild';
+import * as ms from '../index.js';
+import type { Backend } from '../engine/backend.js';
+import { LSTM } from '../models/lstm.js';
+import { secondsPerStep, type Runner, type TimingOptions } from './lib/timing.js';
+import { startTfjsWebgpu, tf, type SharedGpu } from './peers/tfjs.js';
+import { hasTorch, runTorchPeer } from './peers/torch.js';
+
+interface Case {
+  name: string;
+  batch: number;
+  steps: number;
+  input: number;
+  hidden: number;
+  layers: number;
+}
+
+const lstmCase = (batch: number, hidden: number, steps: number): Case => ({
+  name: `lstm-b${batch}-h${hidden}-t${steps}`, batch, steps, input: hidden, hidden, layers: 1,
+});
+const FULL = lstmCase(256, 256, 50);
+const QUICK = lstmCase(32, 64, 10);
+
+interface Options {
+  backend: 'cpu' | 'webgpu' | 'all';
+  quick: boolean;
+  tfjs: boolean;
+  torch: boolean;
+  torchThreads: number;
+}
+
+/** Deterministic inputs in [-1, 1) and loss weights in [0, 1), from the engine's counter RNG (host copies for tfjs). */
+async function inputs(c: Case): Promise<{ x: Float32Array; w: Float32Array }> {
+  await ms.setBackend('cpu');
+  ms.manualSeed(7);
+  const [xt, wt] = ms.tidy(() => [ms.rand([c.batch, c.steps, c.input]).mul(2).sub(1), ms.rand([c.batch, c.steps, c.hidden])]);
+  const [x, w] = await Promise.all([xt, wt].map(async (t) => Float32Array.from(await t.toArray())));
+  [xt, wt].forEach((t) => t.dispose());
+  return { x, w };
+}
+
+/** A runner whose step returns a scalar loss; sync reads the last one (which waits for a GPU's queue). */
+function lossRunner(step: () => { read(): Promise<unknown>; dispose(): void }): Runner {
+  let last: ReturnType<typeof step> | null = null;
+  return {
+    step: () => {
+      last?.dispose();
+      last = step();
+    },
+    sync: async () => {
+      await last?.read();
+      last?.dispose();
+      last = null;
+    },
+  };
+}
+
+function oursRunner(c: Case, data: { x: Float32Array; w: Float32Array }): Runner & { dispose(): void } {
+  ms.manualSeed(1);
+  const lstm = new LSTM(c.input, c.hidden, c.layers);
+  const x = ms.tensor(data.x, [c.batch, c.steps, c.input]);
+  const w = ms.tensor(data.w, [c.batch, c.steps, c.hidden]);
+  const params = lstm.parameters();
+  const runner = lossRunner(() => {
+    params.forEach((p) => {
+      p.grad?.dispose();
+      p.grad = null;
+    });
+    const loss = ms.tidy(() => {
+      const l = lstm.forward(x).output.mul(w).sum();
+      l.backward();
+      return l;
+    });
+    return { read: () => loss.item(), dispose: () => loss.dispose() };
+  });
+  return { ...runner, dispose: () => [x, w].forEach((t) => t.dispose()) };
+}
+
+/**
+ * tfjs-core's node bundle registers no gradients (the @tensorflow/tfjs umbrella package does, from an
+ * ESM build with extensionless imports that Node cannot load). Bundle that module with esbuild and load
+ * it: it registers into tfjs's global gradient registry, shared with the bundle we use.
+ */
+async function registerTfjsGradients(): Promise<void> {
+  const entry = createRequire(import.meta.url).resolve('@tensorflow/tfjs-core/dist/register_all_gradients.js');
+  const dir = await mkdtemp(join(tmpdir(), 'maskscope-tfjs-grads-'));
+  const outfile = join(dir, 'gradients.mjs');
+  try {
+    await build({ entryPoints: [entry], bundle: true, format: 'esm', platform: 'node', outfile, logLevel: 'error' });
+    await import(pathToFileURL(outfile).href);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** tfjs: tf.basicLSTMCell (kernel [in + H, 4H], gates i, g, f, o) stepped T times inside tf.variableGrads. */
+function tfjsRunner(c: Case, data: { x: Float32Array; w: Float32Array }): Runner & { dispose(): void } {
+  const bound = 1 / Math.sqrt(c.hidden);
+  const kernel = tf.variable(tf.randomUniform([c.input + c.hidden, 4 * c.hidden], -bound, bound));
+  const bias = tf.variable(tf.randomUniform([4 * c.hidden], -bound, bound));
+  const xs = tf.tidy(() => tf.unstack(tf.tensor3d(data.x, [c.batch, c.steps, c.input]), 1) as tf.Tensor2D[]);
+  const w = tf.tensor3d(data.w, [c.batch, c.steps, c.hidden]);
+  const forgetBias = tf.scalar(0);
+  const loss = (): tf.Scalar => {
+    let h = tf.zeros([c.batch, c.hidden]) as tf.Tensor2D;
+    let cell = tf.zeros([c.batch, c.hidden]) as tf.Tensor2D;
+    const hs: tf.Tensor2D[] = [];
+    for (const xt of xs) {
+      [cell, h] = tf.basicLSTMCell(forgetBias, kernel as tf.Tensor2D, bias as tf.Tensor1D, xt, cell, h);
+      hs.push(h);
+    }
+    return tf.sum(tf.mul(tf.stack(hs, 1), w));
+  };
+  const runner = lossRunner(() => {
+    const { value, grads } = tf.variableGrads(loss);
+    Object.values(grads).forEach((g) => g.dispose());
+    return { read: () => value.data(), dispose: () => value.dispose() };
+  });
+  return { ...runner, dispose: () => [kernel, bias, ...xs, w, forgetBias].forEach((t) => t.dispose()) };
+}
+
+const fmt = (v: number): string => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
+
+function parseArgs(args: string[]): Options {
+  const opts: Options = { backend: 'all', quick: false, tfjs: true, torch: true, torchThreads: 1 };
+  const bad = (arg: string): never => {
+    console.error(`lstm: bad option '${arg}'. Options: --backend cpu|webgpu|all, --quick, --no-tfjs, --no-torch, --torch-threads N`);
+    process.exit(2);
+  };
+  for (let i = 0; i < args.length; i++) {
+    const [flag, inline] = args[i].split('=', 2);
+    const value = (): string => inline ?? args[++i] ?? bad(flag);
+    if (flag === '--quick') opts.quick = true;
+    else if (flag === '--no-tfjs') opts.tfjs = false;
+    else if (flag === '--no-torch') opts.torch = false;
+    else if (flag === '--backend') {
+      const v = value();
+      if (v !== 'cpu' && v !== 'webgpu' && v !== 'all') bad(`${flag} ${v}`);
+      opts.backend = v as Options['backend'];
+    } else if (flag === '--torch-threads') {
+      const v = value();
+      opts.torchThreads = Number(v);
+      if (!Number.isInteger(opts.torchThreads) || opts.torchThreads < 1) bad(`${flag} ${v}`);
+    } else bad(args[i]);
+  }
+  return opts;
+}
+
+/** The backends to run with their case: webgpu through the GPUDevice tfjs-webgpu opened, the quick size on SwiftShader. */
+async function plan(opts: Options): Promise<{ backend: Backend; gpu: SharedGpu | null; c: Case }[]> {
+  const size = opts.quick ? QUICK : FULL;
+  const out: { backend: Backend; gpu: SharedGpu | null; c: Case }[] = [];
+  if (opts.backend !== 'webgpu') out.push({ backend: await ms.setBackend('cpu'), gpu: null, c: size });
+  if (opts.backend === 'cpu') return out;
+  const gpu = await startTfjsWebgpu();
+  if (!gpu) {
+    if (opts.backend === 'webgpu') throw new Error('lstm: no WebGPU adapter found');
+    console.log('# webgpu: skipped, no WebGPU adapter');
+    return out;
+  }
+  console.log(`# webgpu: one GPUDevice shared by both libraries, adapter: ${gpu.adapter}${gpu.swiftshader ? ' (SwiftShader: quick size only)' : ''}`);
+  out.push({ backend: await ms.setBackend('webgpu', { device: gpu.device }), gpu, c: gpu.swiftshader ? QUICK : size });
+  return out;
+}
+
+export async function main(args: string[]): Promise<void> {
+  const opts = parseArgs(args);
+  // A full-size step takes seconds on a CPU: warm up with one, then best of 2 batches of >= 1 s.
+  const timing: TimingOptions = opts.quick ? { minSeconds: 0.3, maxIters: 100, rounds: 1 } : { minSeconds: 1, maxIters: 100, rounds: 2 };
+  console.log(`# host: ${cpus().length} CPUs, load average ${loadavg()[0].toFixed(1)}; best of ${timing.rounds} batch(es) of >= ${timing.minSeconds} s`);
+  const runs = await plan(opts);
+  let torch: { device: string; values: Map<string, number> } | null = null;
+  if (!opts.torch) console.log('# torch: skipped (--no-torch)');
+  else if (!hasTorch()) console.log('# torch: skipped, /usr/bin/python3 cannot import torch');
+  else {
+    const cases = [...new Map(runs.map((r) => [r.c.name, r.c])).values()];
+    console.log(`# torch: nn.LSTM, on CPU ${opts.torchThreads} intra-op thread(s), OpenBLAS 1 thread; or CUDA when present`);
+    torch = runTorchPeer('torch_lstm.py', { cases, minSeconds: timing.minSeconds, rounds: timing.rounds, threads: opts.torchThreads }, 1);
+  }
+  if (!opts.tfjs) console.log('# tfjs: skipped (--no-tfjs)');
+  else await registerTfjsGradients();
+  for (const { backend, c } of runs) {
+    const data = await inputs(c);
+    await ms.setBackend(backend);
+    const runners = [oursRunner(c, data)];
+    if (opts.tfjs) {
+      await tf.setBackend(backend.name);
+      runners.push(tfjsRunner(c, data));
+    }
+    const [ours, tfjs] = (await secondsPerStep(runners, timing)).map((s) => s * 1e3);
+    runners.forEach((r) => r.dispose());
+    const tfjsCol = tfjs === undefined ? '' : ` tfjs-${backend.name}=${fmt(tfjs)} ratio=${(tfjs / ours).toFixed(2)}`;
+    const t = torch?.values.get(c.name);
+    const torchCol = t === undefined ? '' : ` torch-${torch!.device}=${fmt(t)} ratio=${(t / ours).toFixed(2)}`;
+    console.log(`${c.name} ${backend.name} ours=${fmt(ours)}${tfjsCol}${torchCol}`);
+  }
+}
