@@ -14,6 +14,8 @@ export interface TimingOptions {
   maxIters: number;
   /** Timed batches per runner; the best counts. */
   rounds: number;
+  /** Warm-up steps at least (default 1), unless one step takes over a second. */
+  warmUpSteps?: number;
 }
 
 async function batch(r: Runner, n: number): Promise<number> {
@@ -23,10 +25,14 @@ async function batch(r: Runner, n: number): Promise<number> {
   return (performance.now() - t0) / 1000 / n;
 }
 
-/** Warm-up (pipeline compilation, JIT): one step, then ~50 ms more when that was quick. Returns seconds per step. */
-async function warmUp(r: Runner): Promise<number> {
+/**
+ * Warm-up (pipeline compilation, JIT): one step, then ~50 ms more when that was quick, and at least
+ * `minSteps` in all when a step takes under a second. Returns seconds per step.
+ */
+async function warmUp(r: Runner, minSteps = 1): Promise<number> {
   const first = await batch(r, 1);
-  return first < 0.05 ? batch(r, Math.ceil(0.05 / first)) : first;
+  const more = Math.max(first < 0.05 ? Math.ceil(0.05 / first) : 0, first < 1 ? minSteps - 1 : 0);
+  return more > 0 ? batch(r, more) : first;
 }
 
 /**
@@ -35,7 +41,7 @@ async function warmUp(r: Runner): Promise<number> {
  */
 export async function secondsPerStep(runners: Runner[], opts: TimingOptions): Promise<number[]> {
   const estimate: number[] = [];
-  for (const r of runners) estimate.push(await warmUp(r));
+  for (const r of runners) estimate.push(await warmUp(r, opts.warmUpSteps));
   const best = runners.map(() => Infinity);
   for (let round = 0; round < opts.rounds; round++) {
     for (const [i, r] of runners.entries()) {
