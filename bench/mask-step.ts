@@ -1,0 +1,190 @@
+/**
+ * Milliseconds per training step of the +/× MLP 42→W×4→20 (batch 128), lower is better:
+ *   mask-step-<W>: one MaskStageTrainer.step (K = 4 sampled masks, β = 1e-4, clip 1, Adam 1e-2; weights frozen)
+ *   base-step-<W>: one base-training step (Adam 1e-3 on the weights, clip 1), for context
+ * against PyTorch eager running the same algorithm (peers/torch_mask_step.py: K masked weight copies + bmm)
+ * on CUDA when it has one, else on the CPU (2 threads). One line per case:
+ *   <case> <backend> ours=<ms> torch-<device>=<ms> ratio=<torch/ours>   (ratio > 1: we are faster)
+ * Options: --widths 256,2000; --backend cpu|webgpu|all (default all; webgpu needs a hardware adapter, or
+ * --allow-software for SwiftShader at W = 256 only); --no-torch; --torch-threads N (CPU peer, default 2).
+ */
+import { cpus, loadavg } from 'node:os';
+import type { Backend } from '../engine/backend.js';
+import { Adam } from '../engine/optim/adam.js';
+import { clipCoefficient } from '../engine/optim/clip.js';
+import { setBackend } from '../engine/setup.js';
+import { manualSeed, tidy } from '../engine/state.js';
+import type { Tensor } from '../engine/tensor.js';
+import { addmulMlp } from '../experiments/addmul.js';
+import type { ArithConfig } from '../experiments/types.js';
+import { MaskSet, maskTargets } from '../masking/mask-set.js';
+import { MaskStageTrainer, type Batch } from '../masking/train-stage.js';
+import { secondsPerStep, type Runner, type TimingOptions } from './lib/timing.js';
+import { hasTorch, runTorchPeer } from './peers/torch.js';
+
+// Best of 3 timed batches: other processes on a shared machine stall a multi-threaded peer badly.
+const TIMING: TimingOptions = { minSeconds: 1, maxIters: 200, rounds: 3, warmUpSteps: 5 };
+const POOL = 16;
+
+interface Options {
+  widths: number[];
+  backend: 'cpu' | 'webgpu' | 'all';
+  allowSoftware: boolean;
+  torch: boolean;
+  torchThreads: number;
+}
+
+/** A runner over a pool of prepared batches: each step disposes the previous loss; sync reads the last one. */
+function lossRunner(pool: Batch[], step: (b: Batch) => Tensor): Runner & { lastLoss: number } {
+  let i = 0;
+  let last: Tensor | null = null;
+  const r = {
+    lastLoss: NaN,
+    step: () => {
+      last?.dispose();
+      last = step(pool[i++ % pool.length]);
+    },
+    sync: async () => {
+      if (!last) return;
+      r.lastLoss = await last.item();
+      last.dispose();
+      last = null;
+    },
+  };
+  return r;
+}
+
+async function timeSteps(phase: string, cfg: ArithConfig, makeStep: () => { step: (b: Batch) => Tensor; dispose(): void }): Promise<number> {
+  manualSeed(1);
+  const pool = Array.from({ length: POOL }, (_, s) => addmulMlp.batch(cfg, 0, phase, s));
+  const { step, dispose } = makeStep();
+  const runner = lossRunner(pool, step);
+  const [seconds] = await secondsPerStep([runner], TIMING);
+  if (!Number.isFinite(runner.lastLoss)) console.log(`warning: ${phase} W=${cfg.hidden[0]}: loss ${runner.lastLoss}`);
+  dispose();
+  pool.forEach((b) => [b.x, b.y].forEach((t) => t.dispose()));
+  return seconds * 1e3;
+}
+
+/** MaskStageTrainer.step over a frozen, freshly initialised base net. */
+function maskStep(cfg: ArithConfig) {
+  const model = addmulMlp.model(cfg);
+  model.parameters().forEach((p) => p.requireGrad(false));
+  model.eval();
+  const set = new MaskSet(maskTargets(model, { biases: false }));
+  const trainer = new MaskStageTrainer(set, { steps: 0, samples: cfg.samples, beta: cfg.beta, lr: cfg.maskLr, clip: cfg.maskClip }, [], addmulMlp.regRows(cfg));
+  return {
+    step: (b: Batch) => trainer.step(b, (bb) => addmulMlp.loss((x) => model.forward(x), bb)),
+    dispose: () => {
+      trainer.dispose();
+      set.dispose();
+      model.dispose();
+    },
+  };
+}
+
+/** The body of experiments/train-base.ts's loop. */
+function baseStep(cfg: ArithConfig) {
+  const model = addmulMlp.model(cfg);
+  const params = model.parameters();
+  params.forEach((p) => p.requireGrad());
+  const opt = new Adam(params, { lr: cfg.baseLr });
+  return {
+    step: (b: Batch) =>
+      tidy(() => {
+        opt.zeroGrad();
+        const l = addmulMlp.loss((x) => model.forward(x), b);
+        l.backward();
+        const { coef } = clipCoefficient(params, cfg.baseClip);
+        opt.step(coef);
+        return l;
+      }),
+    dispose: () => {
+      opt.zeroGrad();
+      opt.dispose();
+      model.dispose();
+    },
+  };
+}
+
+function parseArgs(args: string[]): Options {
+  const opts: Options = { widths: [256, 2000], backend: 'all', allowSoftware: false, torch: true, torchThreads: 2 };
+  const bad = (arg: string): never => {
+    console.error(`mask-step: bad option '${arg}'. Options: --widths 256,2000, --backend cpu|webgpu|all, --allow-software, --no-torch, --torch-threads N`);
+    process.exit(2);
+  };
+  for (let i = 0; i < args.length; i++) {
+    const [flag, inline] = args[i].split('=', 2);
+    const value = (): string => inline ?? args[++i] ?? bad(flag);
+    if (flag === '--allow-software') opts.allowSoftware = true;
+    else if (flag === '--no-torch') opts.torch = false;
+    else if (flag === '--backend') {
+      const v = value();
+      if (v !== 'cpu' && v !== 'webgpu' && v !== 'all') bad(`${flag} ${v}`);
+      opts.backend = v as Options['backend'];
+    } else if (flag === '--widths') {
+      const v = value();
+      opts.widths = v.split(',').map(Number);
+      if (opts.widths.some((w) => !Number.isInteger(w) || w < 1)) bad(`${flag} ${v}`);
+    } else if (flag === '--torch-threads') {
+      const v = value();
+      opts.torchThreads = Number(v);
+      if (!Number.isInteger(opts.torchThreads) || opts.torchThreads < 1) bad(`${flag} ${v}`);
+    } else bad(args[i]);
+  }
+  return opts;
+}
+
+/** The backends to run and their widths: webgpu only on a hardware adapter, or SwiftShader (W = 256) when allowed. */
+async function plan(opts: Options): Promise<{ backend: Backend; widths: number[] }[]> {
+  const out: { backend: Backend; widths: number[] }[] = [];
+  if (opts.backend !== 'webgpu') out.push({ backend: await setBackend('cpu'), widths: opts.widths });
+  if (opts.backend === 'cpu') return out;
+  const auto = await setBackend('auto');
+  const gpu = auto.name === 'webgpu' ? auto : await setBackend('webgpu').catch(() => null);
+  const adapter = (gpu as { description?: string } | null)?.description ?? 'none';
+  if (auto.name === 'webgpu') {
+    console.log(`# webgpu: ${adapter}`);
+    out.push({ backend: auto, widths: opts.widths });
+  } else if (gpu && opts.allowSoftware) {
+    console.log(`# webgpu: software adapter ${adapter}: W = 256 only`);
+    out.push({ backend: gpu, widths: opts.widths.filter((w) => w === 256) });
+  } else {
+    const why = gpu ? `only a software adapter (${adapter}); --allow-software runs it at W = 256` : 'no adapter';
+    if (opts.backend === 'webgpu') throw new Error(`mask-step: webgpu: ${why}`);
+    console.log(`# webgpu: skipped, ${why}`);
+  }
+  return out;
+}
+
+const fmt = (v: number): string => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
+
+export async function main(args: string[]): Promise<void> {
+  const opts = parseArgs(args);
+  console.log(`# host: ${cpus().length} CPUs, load average ${loadavg()[0].toFixed(1)}; warm-up ${TIMING.warmUpSteps} steps, then best of ${TIMING.rounds} batches of >= ${TIMING.minSeconds} s (<= ${TIMING.maxIters} steps)`);
+  const runs = await plan(opts);
+  let torch: { device: string; values: Map<string, number> } | null = null;
+  if (!opts.torch) console.log('# torch: skipped (--no-torch)');
+  else if (!hasTorch()) console.log('# torch: skipped, /usr/bin/python3 cannot import torch');
+  else {
+    const widths = [...new Set(runs.flatMap((r) => r.widths))];
+    const cfg = addmulMlp.config('small');
+    // OpenBLAS single-threaded: torch's own threads already fill the cores, and 2 × 2 threads on 2 cores
+    // made the peer up to 10× slower and erratic.
+    console.log(`# torch: on CPU ${opts.torchThreads} intra-op thread(s), OpenBLAS 1 thread; or CUDA when present`);
+    const input = { widths, batch: cfg.batch, samples: cfg.samples, beta: cfg.beta, ...TIMING, warmup: TIMING.warmUpSteps, threads: opts.torchThreads };
+    torch = runTorchPeer('torch_mask_step.py', input, 1);
+  }
+  for (const { backend, widths } of runs) {
+    await setBackend(backend);
+    for (const w of widths) {
+      const cfg: ArithConfig = { ...addmulMlp.config('small'), hidden: [w, w, w, w] };
+      for (const [kind, phase, make] of [['mask', 'full', maskStep], ['base', 'base', baseStep]] as const) {
+        const ours = await timeSteps(phase, cfg, () => make(cfg));
+        const t = torch?.values.get(`${kind}-${w}`);
+        const peer = t === undefined ? '' : ` torch-${torch!.device}=${fmt(t)} ratio=${(t / ours).toFixed(2)}`;
+        console.log(`${kind}-step-${w} ${backend.name} ours=${fmt(ours)}${peer}`);
+      }
+    }
+  }
+}
