@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { loadCheckpoint, saveCheckpoint } from '../engine/io/checkpoint.js';
 import { manualSeed } from '../engine/state.js';
-import { pcgHash } from '../kernels/random.cpu.js';
+import { phaseSeed } from './phase-seed.js';
 import { MaskSet, maskTargets } from '../masking/mask-set.js';
 import type { LossPoint } from '../masking/report-types.js';
 import { MaskStageTrainer } from '../masking/train-stage.js';
@@ -45,8 +45,6 @@ interface PhaseState {
   curve: LossPoint[];
 }
 
-/** A seed per phase, so each phase's random draws do not depend on how the run was resumed. */
-const phaseSeed = (seed: number, phase: string): number => pcgHash(seed ^ [...phase].reduce((h, c) => pcgHash(h ^ c.charCodeAt(0)), 0x51ed));
 
 export async function runSeed(opts: SeedRunOptions): Promise<SeedResult> {
   const { def, cfg, seed } = opts;
