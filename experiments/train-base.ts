@@ -2,6 +2,7 @@
 import { Adam } from '../engine/optim/adam.js';
 import { clipCoefficient } from '../engine/optim/clip.js';
 import { tidy } from '../engine/state.js';
+import type { Tensor } from '../engine/tensor.js';
 import type { LossPoint } from '../masking/report-types.js';
 import type { MLP } from '../models/mlp.js';
 import type { ArithConfig, ExperimentDef } from './types.js';
@@ -11,13 +12,14 @@ export interface StepProgress {
   loss?: number;
 }
 
-export async function trainBase(
-  def: ExperimentDef, model: MLP, cfg: ArithConfig, seed: number, onProgress: (p: StepProgress) => void, logEvery = 100,
-): Promise<LossPoint[]> {
+/** Called after every step with that step's loss, which it owns (reads when it wants, then disposes). */
+export type OnStep = (step: number, loss: Tensor) => Promise<void>;
+
+/** The training loop itself; the caller decides when to read losses back (each read is a sync). */
+export async function trainBaseSteps(def: ExperimentDef, model: MLP, cfg: ArithConfig, seed: number, onStep: OnStep): Promise<void> {
   const params = model.parameters();
   params.forEach((p) => p.requireGrad());
   const opt = new Adam(params, { lr: cfg.baseLr });
-  const curve: LossPoint[] = [];
   for (let step = 0; step < cfg.baseSteps; step++) {
     const batch = def.batch(cfg, seed, 'base', step);
     const loss = tidy(() => {
@@ -30,6 +32,18 @@ export async function trainBase(
     });
     batch.x.dispose();
     batch.y.dispose();
+    await onStep(step, loss);
+  }
+  opt.zeroGrad();
+  opt.dispose();
+}
+
+/** Base training that reads the loss every `logEvery` steps; returns the loss curve. */
+export async function trainBase(
+  def: ExperimentDef, model: MLP, cfg: ArithConfig, seed: number, onProgress: (p: StepProgress) => void, logEvery = 100,
+): Promise<LossPoint[]> {
+  const curve: LossPoint[] = [];
+  await trainBaseSteps(def, model, cfg, seed, async (step, loss) => {
     let value: number | undefined;
     if (step % logEvery === 0 || step === cfg.baseSteps - 1) {
       value = await loss.item();
@@ -37,8 +51,6 @@ export async function trainBase(
     }
     loss.dispose();
     onProgress({ step, loss: value });
-  }
-  opt.zeroGrad();
-  opt.dispose();
+  });
   return curve;
 }

@@ -64,19 +64,29 @@ export class MaskStageTrainer {
     });
   }
 
-  /** Runs `steps` steps from `start`, reporting progress; batches come from `batchAt(step)`. */
-  async run(batchAt: (step: number) => Batch, taskLoss: TaskLoss, opts: { start?: number; logEvery?: number; onProgress?: (p: StageProgress) => void } = {}): Promise<void> {
-    const logEvery = opts.logEvery ?? 100;
-    for (let step = opts.start ?? 0; step < this.config.steps; step++) {
+  /**
+   * Runs every step; after each, `onStep` gets the step's loss, which it owns (reads it when it wants —
+   * each read is a sync — then disposes it). Batches come from `batchAt(step)`.
+   */
+  async runSteps(batchAt: (step: number) => Batch, taskLoss: TaskLoss, onStep: (step: number, loss: Tensor) => Promise<void>): Promise<void> {
+    for (let step = 0; step < this.config.steps; step++) {
       const batch = batchAt(step);
       const loss = this.step(batch, taskLoss);
       batch.x.dispose();
       batch.y.dispose();
+      await onStep(step, loss);
+    }
+  }
+
+  /** Runs every step, reading the loss every `logEvery` steps and at the end. */
+  async run(batchAt: (step: number) => Batch, taskLoss: TaskLoss, opts: { logEvery?: number; onProgress?: (p: StageProgress) => void } = {}): Promise<void> {
+    const logEvery = opts.logEvery ?? 100;
+    await this.runSteps(batchAt, taskLoss, async (step, loss) => {
       const last = step === this.config.steps - 1;
       const value = step % logEvery === 0 || last ? await loss.item() : undefined;
       loss.dispose();
       opts.onProgress?.({ step, loss: value });
-    }
+    });
   }
 
   dispose(): void {

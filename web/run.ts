@@ -6,13 +6,12 @@
  * they take a small share of the run's time. Environment-agnostic: the worker runs it, tests too.
  */
 import type { Backend } from '../engine/backend.js';
-import { Adam } from '../engine/optim/adam.js';
-import { clipCoefficient } from '../engine/optim/clip.js';
-import { manualSeed, tidy } from '../engine/state.js';
+import { manualSeed } from '../engine/state.js';
 import type { Tensor } from '../engine/tensor.js';
 import { addmulConfig, addmulMlp } from '../experiments/addmul.js';
 import { analyse } from '../experiments/analyse.js';
 import { buildReport } from '../experiments/report.js';
+import { trainBaseSteps } from '../experiments/train-base.js';
 import type { ArithConfig, ExperimentDef, Forward, Size } from '../experiments/types.js';
 import { iominPerLayer, iouPerLayer, keptCounts, totalShared } from '../masking/analysis.js';
 import { MaskSet, applyMasks, maskTargets, type BinaryMasks, type MaskTarget } from '../masking/mask-set.js';
@@ -91,44 +90,24 @@ export async function runDemo(opts: DemoRunOptions): Promise<Report> {
   return report;
 }
 
-/** experiments/train-base.ts's loop, reading losses more often and looking at the net in between. */
+/** Base training (experiments/train-base.ts), reading losses more often and looking at the net in between. */
 async function trainBase(def: ExperimentDef, model: MLP, cfg: ArithConfig, seed: number, live: Live): Promise<LossPoint[]> {
-  const params = model.parameters();
-  params.forEach((p) => p.requireGrad());
-  const opt = new Adam(params, { lr: cfg.baseLr });
   const curve: LossPoint[] = [];
   live.begin('base', cfg.baseSteps);
-  for (let step = 0; step < cfg.baseSteps; step++) {
-    const batch = def.batch(cfg, seed, 'base', step);
-    const loss = tidy(() => {
-      opt.zeroGrad();
-      const l = def.loss((x) => model.forward(x), batch);
-      l.backward();
-      const { coef } = clipCoefficient(params, cfg.baseClip);
-      opt.step(coef);
-      return l;
-    });
-    batch.x.dispose();
-    batch.y.dispose();
-    await live.stepDone(step, loss, curve);
-  }
-  opt.zeroGrad();
-  opt.dispose();
+  await trainBaseSteps(def, model, cfg, seed, (step, loss) => live.stepDone(step, loss, curve));
   return curve;
 }
 
-/** MaskStageTrainer.run's loop (fresh logits at 2.0 and a fresh Adam), with the same live looks. */
+/** One mask stage (fresh logits at 2.0 and a fresh Adam), with the same live looks. */
 async function trainStage(def: ExperimentDef, model: MLP, cfg: ArithConfig, seed: number, stage: string, set: MaskSet, live: Live): Promise<LossPoint[]> {
   const trainer = new MaskStageTrainer(set, { steps: cfg.maskSteps, samples: cfg.samples, beta: cfg.beta, lr: cfg.maskLr, clip: cfg.maskClip }, [], def.regRows(cfg));
   const curve: LossPoint[] = [];
   live.begin(stage, cfg.maskSteps, set);
-  for (let step = 0; step < cfg.maskSteps; step++) {
-    const batch = def.batch(cfg, seed, stage, step);
-    const loss = trainer.step(batch, (b) => def.loss((x) => model.forward(x), b));
-    batch.x.dispose();
-    batch.y.dispose();
-    await live.stepDone(step, loss, curve);
-  }
+  await trainer.runSteps(
+    (step) => def.batch(cfg, seed, stage, step),
+    (b) => def.loss((x) => model.forward(x), b),
+    (step, loss) => live.stepDone(step, loss, curve),
+  );
   trainer.dispose();
   return curve;
 }
