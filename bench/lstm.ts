@@ -22,6 +22,7 @@ import { LSTM } from '../models/lstm.js';
 import { secondsPerStep, type Runner, type TimingOptions } from './lib/timing.js';
 import { startTfjsWebgpu, tf, type SharedGpu } from './peers/tfjs.js';
 import { hasTorch, runTorchPeer } from './peers/torch.js';
+import { benchOptions, isBackendChoice, isPositiveInt } from './lib/options.js';
 
 interface Case {
   name: string;
@@ -139,28 +140,11 @@ function tfjsRunner(c: Case, data: { x: Float32Array; w: Float32Array }): Runner
 const fmt = (v: number): string => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
 
 function parseArgs(args: string[]): Options {
-  const opts: Options = { backend: 'all', quick: false, tfjs: true, torch: true, torchThreads: 1 };
-  const bad = (arg: string): never => {
-    console.error(`lstm: bad option '${arg}'. Options: --backend cpu|webgpu|all, --quick, --no-tfjs, --no-torch, --torch-threads N`);
-    process.exit(2);
-  };
-  for (let i = 0; i < args.length; i++) {
-    const [flag, inline] = args[i].split('=', 2);
-    const value = (): string => inline ?? args[++i] ?? bad(flag);
-    if (flag === '--quick') opts.quick = true;
-    else if (flag === '--no-tfjs') opts.tfjs = false;
-    else if (flag === '--no-torch') opts.torch = false;
-    else if (flag === '--backend') {
-      const v = value();
-      if (v !== 'cpu' && v !== 'webgpu' && v !== 'all') bad(`${flag} ${v}`);
-      opts.backend = v as Options['backend'];
-    } else if (flag === '--torch-threads') {
-      const v = value();
-      opts.torchThreads = Number(v);
-      if (!Number.isInteger(opts.torchThreads) || opts.torchThreads < 1) bad(`${flag} ${v}`);
-    } else bad(args[i]);
-  }
-  return opts;
+  const v = benchOptions('lstm', args, {
+    backend: { type: 'string', default: 'all' }, quick: { type: 'boolean', default: false }, 'no-tfjs': { type: 'boolean', default: false },
+    'no-torch': { type: 'boolean', default: false }, 'torch-threads': { type: 'string', default: '1' },
+  }, '--backend cpu|webgpu|all, --quick, --no-tfjs, --no-torch, --torch-threads N', (o) => isBackendChoice(o.backend) && isPositiveInt(String(o['torch-threads'])));
+  return { backend: v.backend as Options['backend'], quick: v.quick, tfjs: !v['no-tfjs'], torch: !v['no-torch'], torchThreads: Number(v['torch-threads']) };
 }
 
 /** The backends to run with their case: webgpu through the GPUDevice tfjs-webgpu opened, the quick size on SwiftShader. */

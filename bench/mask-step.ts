@@ -21,6 +21,7 @@ import { MaskSet, maskTargets } from '../masking/mask-set.js';
 import { MaskStageTrainer, type Batch } from '../masking/train-stage.js';
 import { secondsPerStep, type Runner, type TimingOptions } from './lib/timing.js';
 import { hasTorch, runTorchPeer } from './peers/torch.js';
+import { benchOptions, isBackendChoice, isPositiveInt } from './lib/options.js';
 
 // Best of 3 timed batches: other processes on a shared machine stall a multi-threaded peer badly.
 const TIMING: TimingOptions = { minSeconds: 1, maxIters: 200, rounds: 3, warmUpSteps: 5 };
@@ -108,31 +109,15 @@ function baseStep(cfg: ArithConfig) {
 }
 
 function parseArgs(args: string[]): Options {
-  const opts: Options = { widths: [256, 2000], backend: 'all', allowSoftware: false, torch: true, torchThreads: 2 };
-  const bad = (arg: string): never => {
-    console.error(`mask-step: bad option '${arg}'. Options: --widths 256,2000, --backend cpu|webgpu|all, --allow-software, --no-torch, --torch-threads N`);
-    process.exit(2);
+  const v = benchOptions('mask-step', args, {
+    widths: { type: 'string', default: '256,2000' }, backend: { type: 'string', default: 'all' }, 'allow-software': { type: 'boolean', default: false },
+    'no-torch': { type: 'boolean', default: false }, 'torch-threads': { type: 'string', default: '2' },
+  }, '--widths 256,2000, --backend cpu|webgpu|all, --allow-software, --no-torch, --torch-threads N',
+  (o) => isBackendChoice(o.backend) && isPositiveInt(String(o['torch-threads'])) && String(o.widths).split(',').every(isPositiveInt));
+  return {
+    widths: v.widths.split(',').map(Number), backend: v.backend as Options['backend'], allowSoftware: v['allow-software'],
+    torch: !v['no-torch'], torchThreads: Number(v['torch-threads']),
   };
-  for (let i = 0; i < args.length; i++) {
-    const [flag, inline] = args[i].split('=', 2);
-    const value = (): string => inline ?? args[++i] ?? bad(flag);
-    if (flag === '--allow-software') opts.allowSoftware = true;
-    else if (flag === '--no-torch') opts.torch = false;
-    else if (flag === '--backend') {
-      const v = value();
-      if (v !== 'cpu' && v !== 'webgpu' && v !== 'all') bad(`${flag} ${v}`);
-      opts.backend = v as Options['backend'];
-    } else if (flag === '--widths') {
-      const v = value();
-      opts.widths = v.split(',').map(Number);
-      if (opts.widths.some((w) => !Number.isInteger(w) || w < 1)) bad(`${flag} ${v}`);
-    } else if (flag === '--torch-threads') {
-      const v = value();
-      opts.torchThreads = Number(v);
-      if (!Number.isInteger(opts.torchThreads) || opts.torchThreads < 1) bad(`${flag} ${v}`);
-    } else bad(args[i]);
-  }
-  return opts;
 }
 
 /** The backends to run and their widths: webgpu only on a hardware adapter, or SwiftShader (W = 256) when allowed. */

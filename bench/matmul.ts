@@ -11,6 +11,7 @@ import * as ms from '../index.js';
 import { secondsPerStep, type Runner, type TimingOptions } from './lib/timing.js';
 import { startTfjsWebgpu, tf, type SharedGpu } from './peers/tfjs.js';
 import { hasTorch, torchMatmul } from './peers/torch.js';
+import { benchOptions, isBackendChoice, isPositiveInt } from './lib/options.js';
 
 interface Case {
   name: string;
@@ -123,20 +124,9 @@ async function runBackend(backend: 'cpu' | 'webgpu', cases: Case[], gpu: SharedG
 type Torch = ReturnType<typeof torchMatmul>;
 
 function parseArgs(args: string[]): { backend: string; quick: boolean; torch: boolean } {
-  const opts = { backend: 'all', quick: false, torch: false };
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i];
-    if (arg === '--quick') opts.quick = true;
-    else if (arg === '--torch') opts.torch = true;
-    else if (arg === '--backend' && ['cpu', 'webgpu', 'all'].includes(args[i + 1])) opts.backend = args[++i];
-    else if (/^--backend=(cpu|webgpu|all)$/.test(arg)) opts.backend = arg.split('=')[1];
-    else {
-      const shown = arg === '--backend' ? `${arg} ${args[i + 1] ?? ''}`.trim() : arg;
-      console.error(`matmul: bad option '${shown}'. Options: --backend cpu|webgpu|all, --quick, --torch`);
-      process.exit(2);
-    }
-  }
-  return opts;
+  return benchOptions('matmul', args, {
+    backend: { type: 'string', default: 'all' }, quick: { type: 'boolean', default: false }, torch: { type: 'boolean', default: false },
+  }, '--backend cpu|webgpu|all, --quick, --torch', (o) => isBackendChoice(o.backend));
 }
 
 export async function main(args: string[]): Promise<void> {
