@@ -75,7 +75,7 @@ function maskStep(cfg: ArithConfig) {
   const set = new MaskSet(maskTargets(model, { biases: false }));
   const trainer = new MaskStageTrainer(set, { steps: 0, samples: cfg.samples, beta: cfg.beta, lr: cfg.maskLr, clip: cfg.maskClip }, [], addmulMlp.regRows(cfg));
   return {
-    step: (b: Batch) => trainer.step(b, (bb) => addmulMlp.loss((x) => model.forward(x), bb)),
+    step: (b: Batch) => trainer.step(b, (bb) => addmulMlp.loss(model, bb, cfg)),
     dispose: () => {
       trainer.dispose();
       set.dispose();
@@ -94,7 +94,7 @@ function baseStep(cfg: ArithConfig) {
     step: (b: Batch) =>
       tidy(() => {
         opt.zeroGrad();
-        const l = addmulMlp.loss((x) => model.forward(x), b);
+        const l = addmulMlp.loss(model, b, cfg);
         l.backward();
         const { coef } = clipCoefficient(params, cfg.baseClip);
         opt.step(coef);

@@ -11,7 +11,7 @@ import { readJsonFile, writeFileAtomic } from '../engine/io/atomic-file.js';
 import { EXPERIMENTS, findExperiment } from '../experiments/registry.js';
 import { buildReport } from '../experiments/report.js';
 import { runSeed, type SeedResult } from '../experiments/runner.js';
-import type { ArithConfig, Size } from '../experiments/types.js';
+import type { BaseConfig, Size } from '../experiments/types.js';
 import { renderReportHtml } from '../masking/report-html.js';
 import type { Report } from '../masking/report-types.js';
 import { runSweep } from '../experiments/sweep.js';
@@ -50,6 +50,7 @@ interface RunFlags {
   baseSteps?: number;
   weights?: string;
   control?: string;
+  mode?: string;
   sweepBeta?: number[];
   sweepWidth?: number[];
 }
@@ -58,7 +59,7 @@ interface RunFlags {
 interface RunIdentity {
   experiment: string;
   size: Size;
-  config: ArithConfig;
+  config: BaseConfig;
   weights: string | null;
   control: string | null;
 }
@@ -78,13 +79,18 @@ async function run(name: string, flags: RunFlags): Promise<void> {
   const def = findExperiment(name);
   if (!def) throw new UsageError(`unknown experiment '${name}' (choose one of: ${EXPERIMENTS.map((e) => [e.name, ...e.aliases].join(' / ')).join(', ')})`);
   if (flags.control && def.afterBase === undefined) throw new UsageError(`${def.name} has no --control variants`);
-  const cfg: ArithConfig = {
+  if (flags.mode !== undefined && !def.modes?.includes(flags.mode)) {
+    throw new UsageError(def.modes ? `${def.name}: --mode must be one of ${def.modes.join(', ')}, got '${flags.mode}'` : `${def.name} has no --mode variants`);
+  }
+  const cfg: BaseConfig = {
     ...def.config(flags.size),
+    ...(flags.mode !== undefined ? { mode: flags.mode } : {}),
     ...(flags.beta !== undefined ? { beta: flags.beta } : {}),
     ...(flags.steps !== undefined ? { maskSteps: flags.steps } : {}),
     ...(flags.baseSteps !== undefined ? { baseSteps: flags.baseSteps } : {}),
   };
-  const out = flags.out ?? join('runs', `${def.name}-${flags.size}${flags.control ? `-${flags.control}` : ''}`);
+  const suffix = [flags.mode, flags.control].filter(Boolean).map((s) => `-${s}`).join('');
+  const out = flags.out ?? join('runs', `${def.name}-${flags.size}${suffix}`);
   await checkRunFolder(out, { experiment: def.name, size: flags.size, config: cfg, weights: flags.weights ?? null, control: flags.control ?? null });
   const backend = await setBackend(flags.backend);
   process.stderr.write(`maskscope ${def.name} (${flags.size}) on ${backend.name}: ${backend.description}; output in ${out}\n`);
@@ -132,7 +138,8 @@ export function program(): Command {
     .option('--steps <n>', 'steps per mask stage', positiveInt('--steps'))
     .option('--base-steps <n>', 'base training steps', positiveInt('--base-steps'))
     .option('--weights <file>', 'safetensors file with a trained base network (skips base training)')
-    .option('--control <name>', 'double-add-mlp: copy-weights (both pairs share hidden weights)')
+    .option('--control <name>', 'double-add: copy-weights (both pairs share hidden weights; the LSTM needs --mode only_one_io)')
+    .option('--mode <mode>', 'double-add-lstm: together (default) or only_one_io')
     .option('--sweep-beta <list>', 'also run the mask stages for each β in a comma list (e.g. 1e-5,1e-4,1e-3)', listOf(positiveNumber('--sweep-beta')))
     .option('--sweep-width <list>', 'also train and mask networks of each hidden width (e.g. 128,256,512)', listOf(positiveInt('--sweep-width')))
     .action((name: string, flags: RunFlags) => run(name, flags));

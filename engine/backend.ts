@@ -85,6 +85,8 @@ export interface Backend {
    * target marks an ignored row, whose loss is 0.
    */
   crossEntropy(logits: Storage, targets: Storage, rows: number, cols: number): Storage;
+  /** Index (i32) of the largest value of each row of [rows, cols], the first on ties. */
+  argmax(x: Storage, rows: number, cols: number): Storage;
   /** scale · (softmax − onehot) per row (0 for ignored rows); `scale` is a 1-element storage. */
   crossEntropyBackward(logits: Storage, targets: Storage, scale: Storage, rows: number, cols: number): Storage;
   /** out[i, :] = table[idx[i], :] for a [rows, cols] table and n i32 indices. */

@@ -292,6 +292,15 @@ export function softmax(x: Tensor, log: boolean): Tensor {
   });
 }
 
+/** Index of the largest value along the last axis (the first on ties): i32, shape without that axis; no gradient. */
+export function argmax(x: Tensor): Tensor {
+  const be = backendOf('argmax', [x]);
+  expectDtype('argmax', x, 'f32');
+  if (x.rank === 0 || x.shape[x.rank - 1] === 0) throw new Error(`argmax: needs a non-empty last axis, got ${fmt(x.shape)}`);
+  const cols = x.shape[x.rank - 1];
+  return fromStorage(be, be.argmax(x.storage, x.size / cols, cols), x.shape.slice(0, -1));
+}
+
 /**
  * Mean cross-entropy of logits [..., C] against integer class targets [...] (i32), like
  * torch.nn.functional.cross_entropy. A negative target is ignored (PyTorch's ignore_index): the mean is
@@ -390,13 +399,16 @@ export function backward(root: Tensor, seed?: Tensor): void {
         continue;
       }
       const inputGrads = t.node.backward(g, t.node.inputs.map((input) => input.requiresGrad));
+      // A rule may return g itself, or one tensor for several inputs (x + y → g, g): each input gets its
+      // own view, so summing into one input's gradient never releases another's.
       t.node.inputs.forEach((input, j) => {
         const gi = inputGrads[j];
         if (!gi || !input.requiresGrad) return;
         const prev = grads.get(input);
-        grads.set(input, prev ? addAndRelease(prev, gi) : gi === g ? g.detach() : gi);
+        const own = gi.detach();
+        grads.set(input, prev ? addAndRelease(prev, own) : own);
       });
-      g.dispose();
+      new Set([g, ...inputGrads]).forEach((x) => x?.dispose());
     }
   });
 }

@@ -3,13 +3,14 @@
  * on all data (full), on + only and on × only; every mask and its inverse is evaluated on + and ×.
  */
 import { tensor } from '../engine/create.js';
+import type { Tensor } from '../engine/tensor.js';
 import { crossEntropy } from '../engine/ops.js';
 import { ADDMUL_INPUTS, addmulSample, applyOp, digits, drawIndex, encodeAddmul, type ArithSample, type Op } from '../data/arithmetic.js';
 import { MLP } from '../models/mlp.js';
 import type { Batch } from '../masking/train-stage.js';
 import type { MaskSet } from '../masking/mask-set.js';
 import { predictDigits } from './evaluate.js';
-import type { ArithConfig, EvalResult, ExperimentDef, Forward, Size } from './types.js';
+import type { ArithConfig, EvalResult, ExperimentDef, Masked, RowModel, Size } from './types.js';
 
 const PHASES = ['base', 'full', 'add', 'mul'];
 
@@ -48,8 +49,9 @@ export function validSet(cfg: ArithConfig, seed: number, op: Op): ArithSample[] 
   return Array.from({ length: cfg.validSize / 2 }, (_, i) => addmulSample(seed, 'valid', 2 * i + (op === 'add' ? 0 : 1)));
 }
 
-async function evaluate(forward: Forward, cfg: ArithConfig, seed: number, evalSet: string): Promise<EvalResult> {
+async function evaluate(run: Masked<RowModel>, cfg: ArithConfig, seed: number, evalSet: string): Promise<EvalResult> {
   const op = evalSet as Op;
+  const forward = (x: Tensor) => run((m) => m.forward(x));
   const samples = validSet(cfg, seed, op);
   const { x } = encodeAddmulRows(samples);
   const [low, high] = await predictDigits(forward, x, ADDMUL_INPUTS, cfg.evalBatch, [0, 1]);
@@ -81,7 +83,7 @@ export const addmulMlp: ExperimentDef = {
   compared: ['add', 'mul'],
   batch: trainBatch,
   regRows: (cfg) => cfg.batch,
-  loss: (forward, b) => crossEntropy(forward(b.x).reshape(-1, 2, 10), b.y),
+  loss: (model, b) => crossEntropy(model.forward(b.x).reshape(-1, 2, 10), b.y),
   evaluate,
   evalMasks: (st: Record<string, MaskSet>) => ({
     none: null,

@@ -5,13 +5,13 @@
  */
 import { ones } from '../engine/create.js';
 import { iominPerLayer, iouPerLayer, keptCounts, probabilityHistogram, sharedFractions, totalShared } from '../masking/analysis.js';
-import { applyMasks, type BinaryMasks, type MaskSet } from '../masking/mask-set.js';
+import { applyMasks, type BinaryMasks, type MaskSet, type MaskTarget } from '../masking/mask-set.js';
 import type { Confusion } from '../masking/report-types.js';
-import type { MLP } from '../models/mlp.js';
+import type { Module } from '../models/module.js';
 import { withParams } from '../models/param-override.js';
-import type { ArithConfig, ExperimentDef, Forward } from './types.js';
+import type { AnyExperiment, BaseConfig, ExtraAnalysis, Masked } from './types.js';
 
-export interface Analysis {
+export interface Analysis extends ExtraAnalysis {
   accuracy: Record<string, Record<string, number>>;
   confusion: Record<string, Confusion>;
   layerNames: string[];
@@ -22,27 +22,31 @@ export interface Analysis {
   totalShared: number;
   sharedFraction: Record<string, number>;
   histogram: { edges: number[]; counts: Record<string, number[]> };
-  halfMask: Record<string, Record<string, number>>;
+  halfMask?: Record<string, Record<string, number>>;
+}
+
+/** Runs a function of the model with 0/1 masks applied to `targets` (null: unmasked). */
+export function maskedRun<M extends Module>(model: M, targets: readonly MaskTarget[], masks: BinaryMasks | null | undefined): Masked<M> {
+  return (fn) => {
+    if (!masks) return fn(model);
+    const overrides = applyMasks(targets, masks);
+    try {
+      return withParams(overrides, () => fn(model));
+    } finally {
+      overrides.forEach((w) => w.dispose());
+    }
+  };
 }
 
 export async function analyse(
-
-  def: ExperimentDef, cfg: ArithConfig, seed: number, model: MLP, layerNames: string[], stages: Record<string, MaskSet>,
+  def: AnyExperiment, cfg: BaseConfig, seed: number, model: Module, layerNames: string[], stages: Record<string, MaskSet>,
 ): Promise<Analysis> {
   const targets = stages[def.stages[0]].targets;
-  const forwardWith = (masks: BinaryMasks | null): Forward => {
-    if (!masks) return (x) => model.forward(x);
-    return (x) => {
-      const overrides = applyMasks(targets, masks);
-      const y = withParams(overrides, () => model.forward(x));
-      overrides.forEach((w) => w.dispose());
-      return y;
-    };
-  };
+  const runWith = (masks: BinaryMasks | null) => maskedRun(model, targets, masks);
   const accuracyOf = async (masks: BinaryMasks | null, collect?: Record<string, Confusion>, name?: string) => {
     const row: Record<string, number> = {};
     for (const set of def.evalSets) {
-      const r = await def.evaluate(forwardWith(masks), cfg, seed, set);
+      const r = await def.evaluate(runWith(masks), cfg, seed, set);
       row[set] = r.accuracy;
       if (collect && name && r.confusion) (collect[name] ??= {})[set] = r.confusion;
     }
@@ -56,14 +60,7 @@ export async function analyse(
   // Variants may share mask tensors (e.g. the I/O layers of an inversion): dispose each once, at the end.
   new Set(Object.values(variants).flatMap((m) => m ?? [])).forEach((m) => m.dispose());
 
-  // Half-mask test (SPEC §2.6): the full mask on only the early or only the late half of the layers.
-  const full = stages[def.stages[0]].keep();
-  const half = Math.ceil(full.length / 2);
-  const unmasked = (i: number) => ones(full[i].shape);
-  const early = full.map((m, i) => (i < half ? m : unmasked(i)));
-  const late = full.map((m, i) => (i >= half ? m : unmasked(i)));
-  const halfMask = { early: await accuracyOf(early), late: await accuracyOf(late) };
-  [...early, ...late].forEach((m) => m.dispose());
+  const halfMask = def.halfMask === false ? undefined : await halfMaskTest(stages[def.stages[0]], accuracyOf);
 
   const hostMasks: Record<string, Uint8Array[]> = {};
   for (const [name, set] of Object.entries(stages)) hostMasks[name] = await set.kept();
@@ -86,6 +83,21 @@ export async function analyse(
     totalShared: totalShared(hostMasks[a], hostMasks[b]),
     sharedFraction: sharedFractions(taskMasks),
     histogram,
-    halfMask,
+    ...(halfMask ? { halfMask } : {}),
+    ...(def.extra ? await def.extra(stages, cfg) : {}),
   };
+}
+
+/** Half-mask test (SPEC §2.6): the full mask on only the early or only the late half of the layers. */
+async function halfMaskTest(
+  full: MaskSet, accuracyOf: (masks: BinaryMasks) => Promise<Record<string, number>>,
+): Promise<Record<string, Record<string, number>>> {
+  const keep = full.keep();
+  const half = Math.ceil(keep.length / 2);
+  const unmasked = (i: number) => ones(keep[i].shape);
+  const early = keep.map((m, i) => (i < half ? m : unmasked(i)));
+  const late = keep.map((m, i) => (i >= half ? m : unmasked(i)));
+  const result = { early: await accuracyOf(early), late: await accuracyOf(late) };
+  [...early, ...late].forEach((m) => m.dispose());
+  return result;
 }

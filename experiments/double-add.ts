@@ -9,13 +9,15 @@
  * other pair's two digits.
  */
 import { tensor } from '../engine/create.js';
+import type { Tensor } from '../engine/tensor.js';
 import { crossEntropy } from '../engine/ops.js';
 import { DOUBLE_ADD_INPUTS, digits, drawIndex, encodeOperands, pairSample, type PairSample } from '../data/arithmetic.js';
 import { MLP } from '../models/mlp.js';
+import type { Linear } from '../models/linear.js';
 import type { Batch } from '../masking/train-stage.js';
 import type { MaskSet } from '../masking/mask-set.js';
 import { predictDigits } from './evaluate.js';
-import type { ArithConfig, EvalResult, ExperimentDef, Forward, Size } from './types.js';
+import type { ArithConfig, EvalResult, ExperimentDef, Masked, RowModel, Size } from './types.js';
 import { addmulConfig } from './addmul.js';
 
 const PHASES = ['base', 'full', 'pair1', 'pair2'];
@@ -51,7 +53,8 @@ function trainBatch(cfg: ArithConfig, seed: number, phase: string, step: number)
   return { x: tensor(x, [rows, DOUBLE_ADD_INPUTS]), y: tensor(y, [rows, 4]) };
 }
 
-async function evaluate(forward: Forward, cfg: ArithConfig, seed: number, evalSet: string): Promise<EvalResult> {
+async function evaluate(run: Masked<RowModel>, cfg: ArithConfig, seed: number, evalSet: string): Promise<EvalResult> {
+  const forward = (x: Tensor) => run((m) => m.forward(x));
   const pass: Pass = evalSet === 'pair1' ? 1 : 2;
   const samples = Array.from({ length: cfg.validSize }, (_, i) => pairSample(seed, 'valid', i));
   const x = new Float32Array(samples.length * DOUBLE_ADD_INPUTS);
@@ -70,15 +73,15 @@ async function evaluate(forward: Forward, cfg: ArithConfig, seed: number, evalSe
  * The control: pair 2's first-layer input columns and last-layer output rows (and biases) are copied onto
  * pair 1's, so the two pairs compute through literally the same hidden weights.
  */
-async function copyWeights(model: MLP, control: string | undefined): Promise<void> {
+async function copyWeights(model: IoModel, control: string | undefined): Promise<void> {
   if (!control) return;
-  if (control !== 'copy-weights') throw new Error(`double-add-mlp: unknown --control '${control}' (the only control is copy-weights)`);
-  const first = model.layers[0];
-  const last = model.layers[model.layers.length - 1];
-  const w1 = await first.weight.toArray();
-  const inputs = first.inFeatures;
-  for (let r = 0; r < first.outFeatures; r++) w1.copyWithin(r * inputs, r * inputs + 40, r * inputs + 80);
-  first.weight.assign(tensor(w1, first.weight.shape));
+  if (control !== 'copy-weights') throw new Error(`double-add: unknown --control '${control}' (the only control is copy-weights)`);
+  const first = model.inputWeight;
+  const last = model.outputLayer;
+  const w1 = await first.toArray();
+  const [rows, inputs] = first.shape;
+  for (let r = 0; r < rows; r++) w1.copyWithin(r * inputs, r * inputs + 40, r * inputs + 80);
+  first.assign(tensor(w1, first.shape));
   const hidden = last.inFeatures;
   const w2 = await last.weight.toArray();
   w2.copyWithin(0, 20 * hidden, 40 * hidden);
@@ -90,7 +93,13 @@ async function copyWeights(model: MLP, control: string | undefined): Promise<voi
   }
 }
 
-export const doubleAddMlp: ExperimentDef = {
+/** A model whose input-layer weight and output layer the copy-weights control can reach. */
+export interface IoModel extends RowModel {
+  readonly inputWeight: Tensor;
+  readonly outputLayer: Linear;
+}
+
+export const doubleAddMlp: ExperimentDef<ArithConfig, IoModel> = {
   name: 'double-add-mlp',
   aliases: ['double-add'],
   description: 'Double addition MLP: is the same function (+) reused for two input pairs? (SPEC 2.2)',
@@ -101,7 +110,7 @@ export const doubleAddMlp: ExperimentDef = {
   compared: ['pair1', 'pair2'],
   batch: trainBatch,
   regRows: (cfg) => cfg.batch,
-  loss: (forward, b) => crossEntropy(forward(b.x).reshape(-1, 4, 10), b.y),
+  loss: (model, b) => crossEntropy(model.forward(b.x).reshape(-1, 4, 10), b.y),
   evaluate,
   evalMasks: (st: Record<string, MaskSet>) => {
     const full = st.full.keep();

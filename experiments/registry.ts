@@ -1,10 +1,12 @@
 /** The experiments the CLI can run, by name or alias. */
 import { addmulMlp } from './addmul.js';
 import { doubleAddMlp } from './double-add.js';
-import type { ExperimentDef } from './types.js';
+import { addmulLstm, doubleAddLstm } from './arith-lstm.js';
+import { scanLstm } from './scan-lstm.js';
+import type { AnyExperiment } from './types.js';
 
-export const EXPERIMENTS: readonly ExperimentDef[] = [addmulMlp, doubleAddMlp];
+export const EXPERIMENTS: readonly AnyExperiment[] = [addmulMlp, doubleAddMlp, addmulLstm, doubleAddLstm, scanLstm];
 
-export function findExperiment(name: string): ExperimentDef | undefined {
+export function findExperiment(name: string): AnyExperiment | undefined {
   return EXPERIMENTS.find((e) => e.name === name || e.aliases.includes(name));
 }

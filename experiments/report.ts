@@ -2,7 +2,7 @@
 import { meanStd } from '../masking/analysis.js';
 import type { Report } from '../masking/report-types.js';
 import type { SeedResult } from './runner.js';
-import type { ArithConfig, ExperimentDef, Size } from './types.js';
+import type { AnyExperiment, BaseConfig, Size } from './types.js';
 
 /** Applies f to the values at the same nested key of every seed's table. */
 function tableStat(tables: Record<string, Record<string, number>>[], pick: 'mean' | 'std'): Record<string, Record<string, number>> {
@@ -17,10 +17,14 @@ function tableStat(tables: Record<string, Record<string, number>>[], pick: 'mean
 
 const mean = (xs: number[]): number => meanStd(xs).mean;
 
+/** The mean over seeds of each key's value. */
+const meanOfKeys = (records: Record<string, number>[]): Record<string, number> =>
+  Object.fromEntries(Object.keys(records[0]).map((k) => [k, mean(records.map((r) => r[k]))]));
+
 export interface ReportContext {
-  def: ExperimentDef;
+  def: AnyExperiment;
   size: Size;
-  cfg: ArithConfig;
+  cfg: BaseConfig;
   backend: 'cpu' | 'webgpu';
   device: string;
   /** Wall time of this invocation plus the recorded time of resumed phases. */
@@ -68,7 +72,8 @@ export function buildReport(ctx: ReportContext, results: SeedResult[]): Report {
       ]),
     ),
     histogram: { edges: r0.histogram.edges, counts: r0.histogram.counts },
-    halfMask: tableStat(results.map((r) => r.halfMask), 'mean'),
+    ...(r0.halfMask ? { halfMask: tableStat(results.map((r) => r.halfMask!), 'mean') } : {}),
+    ...(r0.tokenRemoved ? { tokenRemoved: meanOfKeys(results.map((r) => r.tokenRemoved!)) } : {}),
     training: r0.training,
   };
 }

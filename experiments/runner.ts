@@ -12,7 +12,8 @@ import type { LossPoint } from '../masking/report-types.js';
 import { MaskStageTrainer } from '../masking/train-stage.js';
 import { trainBase } from './train-base.js';
 import { analyse, type Analysis } from './analyse.js';
-import type { ArithConfig, ExperimentDef } from './types.js';
+import type { AnyExperiment, BaseConfig } from './types.js';
+import type { Module } from '../models/module.js';
 import { loadWeightsFile } from './weights-file.js';
 
 export type RunEvent =
@@ -21,8 +22,8 @@ export type RunEvent =
   | { kind: 'note'; message: string };
 
 export interface SeedRunOptions {
-  def: ExperimentDef;
-  cfg: ArithConfig;
+  def: AnyExperiment;
+  cfg: BaseConfig;
   seed: number;
   /** The run folder; this seed's checkpoints go to DIR/seed-<seed>. */
   out: string;
@@ -51,7 +52,7 @@ export async function runSeed(opts: SeedRunOptions): Promise<SeedResult> {
   const dir = join(opts.out, `seed-${seed}`);
   const emit = opts.onEvent ?? (() => {});
   manualSeed(phaseSeed(seed, 'init'));
-  const model = def.model(cfg);
+  const model: Module = def.model(cfg);
   const params = model.namedParameters();
   let seconds = 0;
 
@@ -105,7 +106,7 @@ export async function runSeed(opts: SeedRunOptions): Promise<SeedResult> {
     const set = new MaskSet(targets);
     const trainer = new MaskStageTrainer(set, { steps: cfg.maskSteps, samples: cfg.samples, beta: cfg.beta, lr: cfg.maskLr, clip: cfg.maskClip }, [], def.regRows(cfg));
     const curve: LossPoint[] = [];
-    await trainer.run((step) => def.batch(cfg, seed, stage, step), (b) => def.loss((x) => model.forward(x), b), {
+    await trainer.run((step) => def.batch(cfg, seed, stage, step), (b) => def.loss(model, b, cfg), {
       onProgress: (p) => {
         if (p.loss !== undefined) curve.push({ step: p.step, loss: p.loss });
         emit({ kind: 'step', seed, phase, ...p });

@@ -3,11 +3,11 @@ import { join } from 'node:path';
 import { meanStd } from '../masking/analysis.js';
 import type { SweepPoint } from '../masking/report-types.js';
 import { runSeed, type RunEvent, type SeedResult } from './runner.js';
-import type { ArithConfig, ExperimentDef } from './types.js';
+import type { AnyExperiment, BaseConfig } from './types.js';
 
 export interface SweepOptions {
-  def: ExperimentDef;
-  cfg: ArithConfig;
+  def: AnyExperiment;
+  cfg: BaseConfig;
   seeds: number[];
   out: string;
   kind: 'beta' | 'width';

@@ -4,8 +4,9 @@ import { clipCoefficient } from '../engine/optim/clip.js';
 import { tidy } from '../engine/state.js';
 import type { Tensor } from '../engine/tensor.js';
 import type { LossPoint } from '../masking/report-types.js';
-import type { MLP } from '../models/mlp.js';
-import type { ArithConfig, ExperimentDef } from './types.js';
+import { disposeBatch } from '../masking/train-stage.js';
+import type { Module } from '../models/module.js';
+import type { AnyExperiment, BaseConfig } from './types.js';
 
 export interface StepProgress {
   step: number;
@@ -16,7 +17,7 @@ export interface StepProgress {
 export type OnStep = (step: number, loss: Tensor) => Promise<void>;
 
 /** The training loop itself; the caller decides when to read losses back (each read is a sync). */
-export async function trainBaseSteps(def: ExperimentDef, model: MLP, cfg: ArithConfig, seed: number, onStep: OnStep): Promise<void> {
+export async function trainBaseSteps(def: AnyExperiment, model: Module, cfg: BaseConfig, seed: number, onStep: OnStep): Promise<void> {
   const params = model.parameters();
   params.forEach((p) => p.requireGrad());
   const opt = new Adam(params, { lr: cfg.baseLr });
@@ -24,14 +25,13 @@ export async function trainBaseSteps(def: ExperimentDef, model: MLP, cfg: ArithC
     const batch = def.batch(cfg, seed, 'base', step);
     const loss = tidy(() => {
       opt.zeroGrad();
-      const l = def.loss((x) => model.forward(x), batch);
+      const l = def.loss(model, batch, cfg);
       l.backward();
       const { coef } = clipCoefficient(params, cfg.baseClip);
       opt.step(coef);
       return l;
     });
-    batch.x.dispose();
-    batch.y.dispose();
+    disposeBatch(batch);
     await onStep(step, loss);
   }
   opt.zeroGrad();
@@ -40,7 +40,7 @@ export async function trainBaseSteps(def: ExperimentDef, model: MLP, cfg: ArithC
 
 /** Base training that reads the loss every `logEvery` steps; returns the loss curve. */
 export async function trainBase(
-  def: ExperimentDef, model: MLP, cfg: ArithConfig, seed: number, onProgress: (p: StepProgress) => void, logEvery = 100,
+  def: AnyExperiment, model: Module, cfg: BaseConfig, seed: number, onProgress: (p: StepProgress) => void, logEvery = 100,
 ): Promise<LossPoint[]> {
   const curve: LossPoint[] = [];
   await trainBaseSteps(def, model, cfg, seed, async (step, loss) => {

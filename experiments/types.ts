@@ -2,13 +2,14 @@
 import type { Tensor } from '../engine/tensor.js';
 import type { Batch } from '../masking/train-stage.js';
 import type { BinaryMasks, MaskSet } from '../masking/mask-set.js';
-import type { MLP } from '../models/mlp.js';
+import type { Module } from '../models/module.js';
 import type { Confusion } from '../masking/report-types.js';
 
 export type Size = 'small' | 'paper';
 
-export interface ArithConfig {
-  /** Hidden layer widths of the MLP. */
+/** The settings every experiment has: what the runner, the trainers and the CLI read. */
+export interface BaseConfig {
+  /** Hidden widths: one per MLP hidden layer, or one per LSTM layer. */
   hidden: number[];
   batch: number;
   baseSteps: number;
@@ -21,14 +22,29 @@ export interface ArithConfig {
   /** K, mask samples per step. */
   samples: number;
   maskClip: number;
-  trainSize: number;
-  validSize: number;
   /** Rows per evaluation forward pass. */
   evalBatch: number;
 }
 
+export interface ArithConfig extends BaseConfig {
+  trainSize: number;
+  validSize: number;
+  /** Recurrent variants: time steps per input (addmul: 3; double-add: 3 per pair). */
+  steps?: number;
+  /** double-add-lstm: how the pairs are fed (SPEC §2.2). */
+  mode?: string;
+}
+
+/** A model that maps a batch of input rows to output rows (MLPs, the arithmetic LSTMs). */
+export interface RowModel extends Module {
+  forward(x: Tensor): Tensor;
+}
+
 /** The model's forward pass, under whatever parameter substitutes the caller set up. */
 export type Forward = (x: Tensor) => Tensor;
+
+/** Runs `fn` with the model under the masks being evaluated (synchronously: a forward pass). */
+export type Masked<M> = <T>(fn: (model: M) => T) => T;
 
 export interface EvalResult {
   accuracy: number;
@@ -36,25 +52,40 @@ export interface EvalResult {
   confusion?: Confusion[string];
 }
 
-export interface ExperimentDef {
+export interface ExperimentDef<C extends BaseConfig = ArithConfig, M extends Module = RowModel, B extends Batch = Batch> {
   name: string;
   aliases: readonly string[];
   description: string;
-  config(size: Size): ArithConfig;
-  model(cfg: ArithConfig): MLP;
+  config(size: Size): C;
+  /** Values `--mode` accepts (the first is the default); absent when the experiment has no modes. */
+  modes?: readonly string[];
+  model(cfg: C): M;
   /** Mask stages in order; the first is the control mask on the whole task. */
   stages: readonly string[];
   evalSets: readonly string[];
-  /** The two task masks whose overlap the report measures. */
+  /** The two masks whose overlap the report measures. */
   compared: readonly [string, string];
   /** A training batch for 'base' or a mask stage, drawn with replacement, repeatable from (seed, step). */
-  batch(cfg: ArithConfig, seed: number, phase: string, step: number): Batch;
+  batch(cfg: C, seed: number, phase: string, step: number): B;
   /** Rows the logit regulariser β/B divides by (the batch size in samples). */
-  regRows(cfg: ArithConfig): number;
-  loss(forward: Forward, batch: Batch): Tensor;
-  evaluate(forward: Forward, cfg: ArithConfig, seed: number, evalSet: string): Promise<EvalResult>;
+  regRows(cfg: C): number;
+  /** The task loss; the model runs under whatever masks the caller set up. */
+  loss(model: M, batch: B, cfg: C): Tensor;
+  evaluate(run: Masked<M>, cfg: C, seed: number, evalSet: string): Promise<EvalResult>;
   /** Masks evaluated in the report: name → 0/1 masks per target, or null for the unmasked net. */
   evalMasks(stages: Record<string, MaskSet>, targetNames: readonly string[]): Record<string, BinaryMasks | null>;
+  /** Whether the report has the half-mask test (default yes; SCAN leaves it out: its evaluation is costly). */
+  halfMask?: boolean;
+  /** Experiment-specific figures for the report (SCAN: the output tokens' removed weights). */
+  extra?(stages: Record<string, MaskSet>, cfg: C): Promise<ExtraAnalysis>;
   /** An optional change to the base net after training (the double-add copy-weights control). */
-  afterBase?(model: MLP, control: string | undefined): Promise<void>;
+  afterBase?(model: M, control: string | undefined): Promise<void>;
 }
+
+export interface ExtraAnalysis {
+  /** Percent of each output token's decoder-row weights the jump mask removes compared with the full mask. */
+  tokenRemoved?: Record<string, number>;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyExperiment = ExperimentDef<any, any, any>;

@@ -1,4 +1,7 @@
-/** CPU reference for softmax / log-softmax over rows and the fused softmax cross-entropy (negative target = ignored row). */
+/**
+ * CPU reference for softmax / log-softmax over rows, the fused softmax cross-entropy (negative target =
+ * ignored row) and the row-wise argmax.
+ */
 
 export function softmaxCpu(x: Float32Array, rows: number, cols: number, log: boolean): Float32Array {
   const out = new Float32Array(rows * cols);
@@ -42,6 +45,18 @@ export function crossEntropyBackwardCpu(
     }
     out[base + targets[r]] -= 1;
     for (let c = 0; c < cols; c++) out[base + c] *= scale;
+  }
+  return out;
+}
+
+/** Index of each row's largest value (the first one on ties, as torch.argmax); NaN never wins. */
+export function argmaxCpu(x: Float32Array, rows: number, cols: number): Int32Array {
+  const out = new Int32Array(rows);
+  for (let r = 0; r < rows; r++) {
+    const base = r * cols;
+    let best = 0;
+    for (let c = 1; c < cols; c++) if (x[base + c] > x[base + best]) best = c;
+    out[r] = best;
   }
   return out;
 }

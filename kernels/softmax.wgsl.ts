@@ -1,6 +1,6 @@
 /**
  * WGSL softmax / log-softmax over rows, and the fused softmax cross-entropy forward (per-row loss) and
- * backward; a negative target marks an ignored row (loss and gradient 0). One thread per row: rows are short in maskscope's models (10–50 classes).
+ * backward (a negative target marks an ignored row: loss and gradient 0), and the row-wise argmax. One thread per row: rows are short in maskscope's models (10–50 classes).
  * Uniform words: 0 rows, 1 cols, 2 row_stride (threads per dispatch row).
  */
 
@@ -76,4 +76,22 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     let onehot = select(0.0, 1.0, c == t);
     out[base + c] = (exp(x[base + c] - lse) - onehot) * f;
   }
+}`;
+
+/** Index of each row's largest value, the first on ties (as argmaxCpu). */
+export const ARGMAX = /* wgsl */ `
+@group(0) @binding(0) var<storage, read> x: array<f32>;
+@group(0) @binding(1) var<storage, read_write> out: array<i32>;
+@group(0) @binding(2) var<uniform> p: Params;
+struct Params { rows: u32, cols: u32, row_stride: u32, pad: u32 }
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let r = gid.x + gid.y * p.row_stride;
+  if (r >= p.rows) { return; }
+  let base = r * p.cols;
+  var best = 0u;
+  for (var c = 1u; c < p.cols; c++) {
+    if (x[base + c] > x[base + best]) { best = c; }
+  }
+  out[r] = i32(best);
 }`;

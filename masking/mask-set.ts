@@ -27,7 +27,7 @@ export function maskTargets(model: Module, filter: MaskFilter): MaskTarget[] {
   return model
     .namedParameters()
     .filter(([name]) => !/(^|\.)embedding/i.test(name))
-    .filter(([name]) => filter.biases || !/(^|\.)bias$/.test(name))
+    .filter(([name]) => filter.biases || !/(^|\.)bias(_|$)/.test(name))
     .filter(([name]) => !(filter.exclude ?? []).some((e) => name === e || name.startsWith(`${e}.`)))
     .map(([name, param]) => ({ name, param }));
 }

@@ -76,6 +76,11 @@ export interface Report {
   /** Half-mask test: accuracy[variant][evalSet] with only the early or only the late half of the layers masked. */
   halfMask?: Record<string, Record<string, number>>;
   sweeps?: { beta?: SweepPoint[]; width?: SweepPoint[] };
+  /**
+   * scan-lstm: per output token, the percent of its decoder output-row weights kept by the full mask that
+   * the jump mask removes (mean over seeds).
+   */
+  tokenRemoved?: Record<string, number>;
   /** Loss curves of base training and of each mask stage (first seed). */
   training?: { base: LossPoint[]; stages: Record<string, LossPoint[]> };
 }

@@ -24,6 +24,14 @@ export interface MaskStageConfig {
 export interface Batch {
   x: Tensor;
   y: Tensor;
+  /** Further tensors the loss reads (e.g. a decoder's inputs); disposed with the batch. */
+  aux?: Tensor[];
+}
+
+export function disposeBatch(b: Batch): void {
+  b.x.dispose();
+  b.y.dispose();
+  b.aux?.forEach((t) => t.dispose());
 }
 
 /** The task loss of one batch, evaluated by the caller's model (it runs under the sampled masks). */
@@ -72,8 +80,7 @@ export class MaskStageTrainer {
     for (let step = 0; step < this.config.steps; step++) {
       const batch = batchAt(step);
       const loss = this.step(batch, taskLoss);
-      batch.x.dispose();
-      batch.y.dispose();
+      disposeBatch(batch);
       await onStep(step, loss);
     }
   }

@@ -1,7 +1,7 @@
 /**
  * Multi-layer LSTM, batch-first, with PyTorch's parameter names, layout and init (nn.LSTM with
  * batch_first=True): `weight_ih_l{k}` [4H, in], `weight_hh_l{k}` [4H, H], `bias_ih_l{k}`, `bias_hh_l{k}` [4H],
- * gates in the order i, f, g, o, all initialised U(−1/√H, 1/√H).
+ * gates in the order i, f, g, o, all initialised U(−1/√H, 1/√H) (or with the paper's init, `init: 'paper'`).
  *
  * Weights are read through param() and applied with linear(), so masks can substitute sampled weights
  * [K, ...]: batch slice k then uses sample k at every time step (linear cuts the batch axis, which both the
@@ -17,6 +17,8 @@ import type { Tensor } from '../engine/tensor.js';
 import { linear } from './linear.js';
 import { Module } from './module.js';
 import { param } from './param-override.js';
+import { dropout } from './dropout.js';
+import { paperLstmBias, paperLstmWeight } from './lstm-init.js';
 
 /** Hidden and cell state, each [layers, B, H]. */
 export interface LstmState {
@@ -32,6 +34,8 @@ export interface LstmOutput extends LstmState {
 export interface LstmOptions {
   /** Dropout on the outputs of every layer but the last, in training mode only (as nn.LSTM). */
   dropout?: number;
+  /** 'pytorch' (default): nn.LSTM's U(−1/√H, 1/√H); 'paper': the authors' init (models/lstm-init.ts). */
+  init?: 'pytorch' | 'paper';
 }
 
 interface LayerParams {
@@ -51,14 +55,19 @@ export class LSTM extends Module {
     this.dropout = opts.dropout ?? 0;
     if (!(this.dropout >= 0 && this.dropout < 1)) throw new Error(`LSTM: dropout must be in [0, 1), got ${this.dropout}`);
     const bound = 1 / Math.sqrt(hidden);
-    const uniform = (shape: number[]): Tensor => noGrad(() => rand(shape).mul(2 * bound).sub(bound)).keep().requireGrad();
+    const uniform = (shape: number[]): Tensor => noGrad(() => rand(shape).mul(2 * bound).sub(bound));
+    const paper = opts.init === 'paper';
+    const trainable = (t: Tensor): Tensor => t.keep().requireGrad();
     // Created in nn.LSTM's parameter order.
-    this.params = Array.from({ length: layers }, (_, k) => ({
-      weightIh: uniform([4 * hidden, k === 0 ? inputSize : hidden]),
-      weightHh: uniform([4 * hidden, hidden]),
-      biasIh: uniform([4 * hidden]),
-      biasHh: uniform([4 * hidden]),
-    }));
+    this.params = Array.from({ length: layers }, (_, k) => {
+      const fanIn = k === 0 ? inputSize : hidden;
+      return {
+        weightIh: trainable(paper ? paperLstmWeight(hidden, fanIn, false) : uniform([4 * hidden, fanIn])),
+        weightHh: trainable(paper ? paperLstmWeight(hidden, hidden, true) : uniform([4 * hidden, hidden])),
+        biasIh: trainable(paper ? paperLstmBias(hidden, false) : uniform([4 * hidden])),
+        biasHh: trainable(paper ? paperLstmBias(hidden, true) : uniform([4 * hidden])),
+      };
+    });
   }
 
   namedParameters(): [string, Tensor][] {
@@ -92,7 +101,7 @@ export class LSTM extends Module {
     const hs: Tensor[] = [];
     const cs: Tensor[] = [];
     for (let k = 0; k < this.layers; k++) {
-      if (k > 0 && this.training && this.dropout > 0) input = this.applyDropout(input);
+      if (k > 0 && this.training && this.dropout > 0) input = dropout(input, this.dropout);
       const out = this.layer(k, input, h0?.[k] ?? zeros([batch, this.hidden]), c0?.[k] ?? zeros([batch, this.hidden]), valid);
       input = out.output;
       hs.push(out.h);
@@ -136,12 +145,5 @@ export class LSTM extends Module {
     return Array.from({ length: steps }, (_, t) =>
       t < shortest ? null : tensor(Float32Array.from(lens, (l) => (t < l ? 1 : 0)), [batch, 1]),
     );
-  }
-
-  /** Inverted dropout from the counter RNG: keep where u > p, scaled by 1/(1 − p). */
-  private applyDropout(x: Tensor): Tensor {
-    const p = this.dropout;
-    const keep = noGrad(() => rand(x.shape).gt(p).mul(1 / (1 - p)));
-    return x.mul(keep);
   }
 }

@@ -13,6 +13,15 @@ export class MLP extends Module {
     this.layers = sizes.slice(1).map((out, i) => new Linear(sizes[i], out, opts));
   }
 
+  /** The input-layer weight (columns = inputs) and the output layer, for the copy-weights control. */
+  get inputWeight(): Tensor {
+    return this.layers[0].weight;
+  }
+
+  get outputLayer(): Linear {
+    return this.layers[this.layers.length - 1];
+  }
+
   forward(x: Tensor): Tensor {
     let h = x;
     this.layers.forEach((layer, i) => {

@@ -10,13 +10,13 @@ import { doubleAddMlp } from '../experiments/double-add.js';
 import { buildReport } from '../experiments/report.js';
 import { runSeed, type RunEvent } from '../experiments/runner.js';
 import { runSweep } from '../experiments/sweep.js';
-import type { ArithConfig, ExperimentDef } from '../experiments/types.js';
+import type { AnyExperiment, ArithConfig } from '../experiments/types.js';
 
-const tiny = (def: ExperimentDef): ArithConfig => ({
+const tiny = (def: AnyExperiment): ArithConfig => ({
   ...def.config('small'), hidden: [24, 24], baseSteps: 40, maskSteps: 12, validSize: 200, evalBatch: 100, batch: 16,
 });
 
-async function tinyReport(def: ExperimentDef, out: string, onEvent?: (e: RunEvent) => void) {
+async function tinyReport(def: AnyExperiment, out: string, onEvent?: (e: RunEvent) => void) {
   const cfg = tiny(def);
   const result = await runSeed({ def, cfg, seed: 3, out, onEvent });
   const report = buildReport({ def, size: 'small', cfg, backend: 'cpu', device: 'cpu', seconds: 0 }, [result]);

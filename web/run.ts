@@ -9,15 +9,14 @@ import type { Backend } from '../engine/backend.js';
 import { manualSeed } from '../engine/state.js';
 import type { Tensor } from '../engine/tensor.js';
 import { addmulConfig, addmulMlp } from '../experiments/addmul.js';
-import { analyse } from '../experiments/analyse.js';
+import { analyse, maskedRun } from '../experiments/analyse.js';
 import { buildReport } from '../experiments/report.js';
 import { trainBaseSteps } from '../experiments/train-base.js';
-import type { ArithConfig, ExperimentDef, Forward, Size } from '../experiments/types.js';
+import type { ArithConfig, ExperimentDef, RowModel, Size } from '../experiments/types.js';
 import { iominPerLayer, iouPerLayer, keptCounts, totalShared } from '../masking/analysis.js';
 import { MaskSet, applyMasks, maskTargets, type BinaryMasks, type MaskTarget } from '../masking/mask-set.js';
 import type { LossPoint, Report } from '../masking/report-types.js';
 import { MaskStageTrainer } from '../masking/train-stage.js';
-import type { MLP } from '../models/mlp.js';
 import { withParams } from '../models/param-override.js';
 import { heatMap } from './heat.js';
 import { PRESETS, type PresetName } from './presets.js';
@@ -91,7 +90,7 @@ export async function runDemo(opts: DemoRunOptions): Promise<Report> {
 }
 
 /** Base training (experiments/train-base.ts), reading losses more often and looking at the net in between. */
-async function trainBase(def: ExperimentDef, model: MLP, cfg: ArithConfig, seed: number, live: Live): Promise<LossPoint[]> {
+async function trainBase(def: ExperimentDef, model: RowModel, cfg: ArithConfig, seed: number, live: Live): Promise<LossPoint[]> {
   const curve: LossPoint[] = [];
   live.begin('base', cfg.baseSteps);
   await trainBaseSteps(def, model, cfg, seed, (step, loss) => live.stepDone(step, loss, curve));
@@ -99,13 +98,13 @@ async function trainBase(def: ExperimentDef, model: MLP, cfg: ArithConfig, seed:
 }
 
 /** One mask stage (fresh logits at 2.0 and a fresh Adam), with the same live looks. */
-async function trainStage(def: ExperimentDef, model: MLP, cfg: ArithConfig, seed: number, stage: string, set: MaskSet, live: Live): Promise<LossPoint[]> {
+async function trainStage(def: ExperimentDef, model: RowModel, cfg: ArithConfig, seed: number, stage: string, set: MaskSet, live: Live): Promise<LossPoint[]> {
   const trainer = new MaskStageTrainer(set, { steps: cfg.maskSteps, samples: cfg.samples, beta: cfg.beta, lr: cfg.maskLr, clip: cfg.maskClip }, [], def.regRows(cfg));
   const curve: LossPoint[] = [];
   live.begin(stage, cfg.maskSteps, set);
   await trainer.runSteps(
     (step) => def.batch(cfg, seed, stage, step),
-    (b) => def.loss((x) => model.forward(x), b),
+    (b) => def.loss(model, b, cfg),
     (step, loss) => live.stepDone(step, loss, curve),
   );
   trainer.dispose();
@@ -127,7 +126,7 @@ class Live {
   private readonly liveCfg: ArithConfig;
 
   constructor(
-    private readonly def: ExperimentDef, cfg: ArithConfig, private readonly seed: number, private readonly model: MLP,
+    private readonly def: ExperimentDef, cfg: ArithConfig, private readonly seed: number, private readonly model: RowModel,
     private readonly targets: readonly MaskTarget[], private readonly opts: DemoRunOptions,
   ) {
     const valid = Math.min(cfg.validSize, opts.liveValid ?? 2000);
@@ -167,21 +166,11 @@ class Live {
     const masks = this.set?.keep();
     const accuracy: Record<string, number> = {};
     for (const op of this.def.evalSets) {
-      accuracy[op] = (await this.def.evaluate(this.forward(masks), this.liveCfg, this.seed, op)).accuracy;
+      accuracy[op] = (await this.def.evaluate(maskedRun(this.model, this.targets, masks), this.liveCfg, this.seed, op)).accuracy;
     }
     masks?.forEach((m) => m.dispose());
     const snapshot = this.set ? await this.snapshot() : undefined;
     this.opts.emit({ kind: 'probe', phase: this.phase, step, accuracy, masks: snapshot, final });
-  }
-
-  private forward(masks: BinaryMasks | undefined): Forward {
-    if (!masks) return (x) => this.model.forward(x);
-    return (x) => {
-      const overrides = applyMasks(this.targets, masks);
-      const y = withParams(overrides, () => this.model.forward(x));
-      overrides.forEach((w) => w.dispose());
-      return y;
-    };
   }
 
   private async snapshot(): Promise<MaskSnapshot> {

@@ -9,7 +9,7 @@ import { isContiguous, mapCpu, type CpuOperand } from '../../kernels/elementwise
 import { mapFast } from '../../kernels/elementwise.fast.js';
 import { reduceCpu } from '../../kernels/reduce.cpu.js';
 import { matmulFast } from '../../kernels/matmul.wasm-runner.js';
-import { crossEntropyBackwardCpu, crossEntropyCpu, softmaxCpu } from '../../kernels/softmax.cpu.js';
+import { argmaxCpu, crossEntropyBackwardCpu, crossEntropyCpu, softmaxCpu } from '../../kernels/softmax.cpu.js';
 import { gatherCpu, scatterAddCpu } from '../../kernels/gather.cpu.js';
 import { normalCpu, uniformCpu } from '../../kernels/random.cpu.js';
 import { adamFast } from '../../kernels/adam.wasm-runner.js';
@@ -83,6 +83,10 @@ export class CpuBackend implements Backend {
 
   matmul(a: Storage, b: Storage, spec: MatmulSpec): Storage {
     return this.wrap(matmulFast(this.f32(a), this.f32(b), spec));
+  }
+
+  argmax(x: Storage, rows: number, cols: number): Storage {
+    return this.wrap(argmaxCpu(this.f32(x), rows, cols));
   }
 
   softmax(x: Storage, rows: number, cols: number, log: boolean): Storage {

@@ -7,7 +7,7 @@ import { GpuRuntime, type RuntimeOptions } from './runtime.js';
 import { MAP_UNIFORM_WORDS, MAX_RANK, mapKernel } from '../../kernels/elementwise.wgsl.js';
 import { REDUCE_UNIFORM_WORDS, SHORT_REDUCTION, reduceKernel } from '../../kernels/reduce.wgsl.js';
 import { matmulKernel } from '../../kernels/matmul.wgsl.js';
-import { CROSS_ENTROPY_BACKWARD, CROSS_ENTROPY_FORWARD, softmaxKernel } from '../../kernels/softmax.wgsl.js';
+import { ARGMAX, CROSS_ENTROPY_BACKWARD, CROSS_ENTROPY_FORWARD, softmaxKernel } from '../../kernels/softmax.wgsl.js';
 import { GATHER, SCATTER_ADD } from '../../kernels/gather.wgsl.js';
 import { randomKernel } from '../../kernels/random.wgsl.js';
 import { streamKeys } from '../../kernels/random.cpu.js';
@@ -129,6 +129,13 @@ export class WebGpuBackend implements Backend {
     const out = this.alloc('f32', rows * cols);
     const { words, groups } = this.rowParams(rows, cols);
     this.runtime.dispatch(softmaxKernel(log), [this.buf(x), out.buffer], words, groups);
+    return out;
+  }
+
+  argmax(x: Storage, rows: number, cols: number): Storage {
+    const out = this.alloc('i32', rows);
+    const { words, groups } = this.rowParams(rows, cols);
+    this.runtime.dispatch(ARGMAX, [this.buf(x), out.buffer], words, groups);
     return out;
   }
 
