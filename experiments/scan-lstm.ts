@@ -29,6 +29,8 @@ export interface ScanConfig extends BaseConfig {
   teacherForcing: number;
   /** Seed of the simple split's random 80/20 draw. */
   splitSeed: number;
+  /** Evaluate on at most this many rows of each test set, evenly spread (all when absent: quick looks, tests). */
+  evalLimit?: number;
 }
 
 export interface ScanBatch extends Batch {
@@ -101,7 +103,9 @@ function loss(model: Seq2SeqLstm, b: ScanBatch, cfg: ScanConfig): Tensor {
 }
 
 async function evaluate(run: Masked<Seq2SeqLstm>, cfg: ScanConfig, _seed: number, evalSet: string): Promise<EvalResult> {
-  const pairs = splitPart(evalSet as ScanSplit, 'test', cfg.splitSeed);
+  const all = splitPart(evalSet as ScanSplit, 'test', cfg.splitSeed);
+  const stride = cfg.evalLimit ? Math.max(1, Math.floor(all.length / cfg.evalLimit)) : 1;
+  const pairs = all.filter((_, i) => i % stride === 0).slice(0, cfg.evalLimit ?? all.length);
   const refs = pairs.map((p) => vocab.output.encode(p.actions));
   const order = pairs.map((_, i) => i).sort((i, j) => refs[i].length - refs[j].length);
   let correct = 0;

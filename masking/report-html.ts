@@ -85,6 +85,7 @@ function accuracyTable(rows: [label: string, color: string | null, cells: Record
 const EXPERIMENT_QUESTION: [RegExp, string][] = [
   [/addmul/, 'Do + and × use separate weights?'],
   [/double/, 'Is the same function (addition) reused for both pairs?'],
+  [/scan/, 'Does a mask trained on one SCAN split keep what the other splits need? (systematic generalisation)'],
 ];
 
 function header(r: Report): string {
@@ -127,7 +128,9 @@ function tables(r: Report): { accuracy: string; halfMask: string } {
   const accuracy = section('accuracy', 'Accuracy with each mask',
     accuracyTable(masks.map((m) => [maskLabel(m), maskColor(m), r.accuracy[m], r.accuracyStd?.[m]]), seeds)
       + (seeds ? `<p class="note">mean ± std over ${r.seeds.length} seeds, in percentage points</p>` : ''),
-    `A ${a} mask that keeps ${a} green while its ¬mask turns ${a} red means those weights are needed for ${a}; if the ¬${a} mask also breaks ${b}, the two share them.`);
+    r.tokenRemoved
+      ? 'Rows are masks, each trained on one split’s train set (full: simple); columns are the splits’ test sets. A split mask that fails on its own test set while the full mask solves it has dropped weights that generalisation needs but its train set never asked for.'
+      : `A ${a} mask that keeps ${a} green while its ¬mask turns ${a} red means those weights are needed for ${a}; if the ¬${a} mask also breaks ${b}, the two share them.`);
   const halfMask = r.halfMask
     ? section('half-mask', 'Half-mask test', accuracyTable(Object.keys(r.halfMask).map((k) => [keyLabel(k), null, r.halfMask![k]]), false),
       'Each row applies a mask to only the early or only the late half of the layers; the half whose masking alone breaks the other task holds the task-specific weights.')

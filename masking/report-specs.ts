@@ -86,8 +86,10 @@ function maskScale(keys: string[]) {
   return { domain: keys.map(maskLabel), range: keys.map(maskColor) };
 }
 
-/** The two task masks compared by IoU: + and ×, or pair 1 and pair 2. */
+/** The two masks compared by IoU: the run's `compared` (+ and ×, pair 1 and pair 2, full and jump). */
 export function taskMasks(report: Report): [string, string] {
+  const compared = report.config.compared;
+  if (Array.isArray(compared) && compared.length === 2) return [String(compared[0]), String(compared[1])];
   const keys = orderMasks(report.layers.flatMap((l) => Object.keys(l.kept)));
   const tasks = keys.filter((k) => k !== 'full' && k !== 'none' && !k.startsWith('not_') && !k.endsWith('_iofull'));
   return [tasks[0] ?? 'A', tasks[1] ?? 'B'];
@@ -300,6 +302,22 @@ export interface ReportPlot {
   spec: TopLevelSpec;
 }
 
+/** scan-lstm: per output token, the percent of its full-mask row weights the jump mask removes. */
+export function tokenRemovedSpec(report: Report): TopLevelSpec | undefined {
+  if (!report.tokenRemoved) return undefined;
+  const values = Object.entries(report.tokenRemoved).map(([token, removed]) => ({ token: token.replace(/^I_/, ''), removed, jump: token === 'I_JUMP' }));
+  return {
+    $schema: SCHEMA, config: CONFIG, width: WIDTH, height: 220, data: { values },
+    mark: { type: 'bar', cornerRadiusEnd: 3 },
+    encoding: {
+      x: { field: 'token', type: 'nominal', sort: null, axis: { labelAngle: 0, title: null } },
+      y: { field: 'removed', type: 'quantitative', title: 'removed by the jump mask (% of the full mask’s row)' },
+      color: { field: 'jump', type: 'nominal', legend: null, scale: { domain: [false, true], range: ['#94a3b8', '#dc2626'] } },
+      tooltip: [{ field: 'token' }, { field: 'removed', format: '.1f', title: 'removed %' }],
+    },
+  };
+}
+
 /** Every plot the report has data for, in page order, with a title and a one-line reading guide. */
 export function reportPlots(report: Report): ReportPlot[] {
   const [a, b] = taskMasks(report).map(setLabel);
@@ -310,6 +328,8 @@ export function reportPlots(report: Report): ReportPlot[] {
       caption: `Low IoU in the hidden layers means ${a} and ${b} use different weights; IoMin near 100 % would mean the smaller mask sits inside the larger one.` },
     { id: 'confusion', title: 'What each mask outputs', spec: confusionSpec(report),
       caption: 'For each mask and true operation, how often the output equals the + result, the × result, or neither: a + mask that answers × questions with the + result keeps + but has lost ×.' },
+    { id: 'token-removed', title: 'Output tokens: weights the jump mask removes', spec: tokenRemovedSpec(report),
+      caption: 'For each output token, the share of its decoder output-row weights kept by the full mask that the jump mask drops: the jump train set never asks for JUMP in context, so its row loses the most.' },
     { id: 'histogram', title: 'Keep probabilities', spec: histogramSpec(report),
       caption: 'Weights per bin of keep probability σ(logit) on a log axis; nearly all mass at 0 and 1 means the masks are close to binary, so thresholding them changes little.' },
     { id: 'sweep-beta', title: 'Sweep over β', spec: sweepSpec(report, 'beta'),

@@ -159,6 +159,10 @@ export const kernelChecks: KernelCheck[] = [
     loss.backward();
     return [loss, x.grad!];
   }, 1e-4),
+  compare('argmax [37,9], [2,3,1] and rows with ties (first index wins)', () => {
+    const ties = tensor([1, 3, 3, 0, 2, 2, 2, 2, -1, 5, 5, -1], [3, 4]);
+    return [ops.argmax(input([37, 9], -3, 3)), ops.argmax(input([2, 3, 1])), ops.argmax(ties)];
+  }, 0),
   compare('embedding [11,6] with repeated indices', () => {
     const table = input([11, 6]);
     const idx = tensor([[0, 3, 3], [10, 0, 3]], [2, 3], 'i32');
