@@ -20,6 +20,8 @@ describe('maskscope command line', () => {
     [['run', 'addmul', '--seeds', '0'], /--seeds must be a positive integer, got '0'/],
     [['run', 'addmul', '--beta', '-1'], /--beta must be a positive number, got '-1'/],
     [['run', 'addmul', '--control', 'copy-weights'], /addmul-mlp has no --control variants/],
+    [['run', 'addmul', '--mode', 'together'], /addmul-mlp has no --mode variants/],
+    [['run', 'double-add-lstm', '--mode', 'sideways'], /double-add-lstm: --mode must be one of together, only_one_io, got 'sideways'/],
     [['frobnicate'], /unknown command 'frobnicate'/],
     [['data', 'scan', '--split', 'jump', '--part', 'train'], /--split <split>' argument 'jump' is invalid. Allowed choices are simple, length, addprim_jump, addprim_turn_left/],
     [['data', 'scan', '--split', 'length'], /required option '--part <part>' not specified/],
@@ -28,6 +30,12 @@ describe('maskscope command line', () => {
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(message);
     expect(r.stderr.trim().split('\n').filter((l) => l.startsWith('maskscope:'))).toHaveLength(1);
+  });
+
+  it('lists every experiment', () => {
+    const r = cli('list');
+    expect(r.status).toBe(0);
+    expect(r.stdout.trim().split('\n').map((l) => l.split(' ')[0])).toEqual(['addmul-mlp', 'double-add-mlp', 'addmul-lstm', 'double-add-lstm', 'scan-lstm']);
   });
 
   it('data scan prints a split in the official format', () => {
