@@ -5,7 +5,7 @@ export type { Backend, BackendName, MemoryInfo } from './engine/backend.js';
 export { setBackend, getBackend, type BackendChoice } from './engine/setup.js';
 export { tensor, zeros, ones, full, rand, randn } from './engine/create.js';
 export { noGrad, tidy, manualSeed } from './engine/state.js';
-export { crossEntropy, embedding, where, matmul, maskedWeights, type MatmulOptions } from './engine/ops.js';
+export { argmax, crossEntropy, embedding, where, matmul, maskedWeights, type MatmulOptions } from './engine/ops.js';
 export { concat, split, stack, unstack } from './engine/ops-concat.js';
 export { lstmCell } from './engine/ops-lstm.js';
 export { encodeSafetensors, decodeSafetensors, saveTensors, loadTensors } from './engine/io/safetensors.js';
@@ -13,17 +13,19 @@ import { Linear } from './models/linear.js';
 import { MLP } from './models/mlp.js';
 import { LSTM } from './models/lstm.js';
 import { Module } from './models/module.js';
+import { ArithLstm } from './models/arith-lstm.js';
+import { Seq2SeqLstm } from './models/seq2seq-lstm.js';
 import { Adam } from './engine/optim/adam.js';
 import { SGD } from './engine/optim/sgd.js';
 import { clipGradNorm, clipCoefficient } from './engine/optim/clip.js';
 
-export const nn = { Linear, MLP, LSTM, Module };
+export const nn = { Linear, MLP, LSTM, ArithLstm, Seq2SeqLstm, Module };
 export const optim = { Adam, SGD, clipGradNorm, clipCoefficient };
-export { Linear, MLP, LSTM, Module, Adam, SGD, clipGradNorm, clipCoefficient };
+export { Linear, MLP, LSTM, ArithLstm, Seq2SeqLstm, Module, Adam, SGD, clipGradNorm, clipCoefficient };
 
 // The mask method (SPEC §1): mask logits, sampling, stage training, evaluation masks and statistics.
 export { withParams, param } from './models/param-override.js';
 export { MaskSet, maskTargets, applyMasks, type MaskTarget, type MaskFilter, type BinaryMasks } from './masking/mask-set.js';
-export { MaskStageTrainer, type MaskStageConfig, type Batch } from './masking/train-stage.js';
+export { MaskStageTrainer, disposeBatch, type MaskStageConfig, type Batch } from './masking/train-stage.js';
 export { iouPerLayer, iominPerLayer, keptCounts, totalShared, sharedFractions, probabilityHistogram } from './masking/analysis.js';
 export type { Report } from './masking/report-types.js';

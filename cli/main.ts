@@ -5,7 +5,7 @@
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { setBackend } from '../engine/setup.js';
 import { readJsonFile, writeFileAtomic } from '../engine/io/atomic-file.js';
 import { EXPERIMENTS, findExperiment } from '../experiments/registry.js';
@@ -51,6 +51,7 @@ interface RunFlags {
   weights?: string;
   control?: string;
   mode?: string;
+  scanDir?: string;
   sweepBeta?: number[];
   sweepWidth?: number[];
 }
@@ -79,12 +80,14 @@ async function run(name: string, flags: RunFlags): Promise<void> {
   const def = findExperiment(name);
   if (!def) throw new UsageError(`unknown experiment '${name}' (choose one of: ${EXPERIMENTS.map((e) => [e.name, ...e.aliases].join(' / ')).join(', ')})`);
   if (flags.control && def.afterBase === undefined) throw new UsageError(`${def.name} has no --control variants`);
+  if (flags.scanDir !== undefined && def.name !== 'scan-lstm') throw new UsageError(`--scan-dir is for scan-lstm, not ${def.name}`);
   if (flags.mode !== undefined && !def.modes?.includes(flags.mode)) {
     throw new UsageError(def.modes ? `${def.name}: --mode must be one of ${def.modes.join(', ')}, got '${flags.mode}'` : `${def.name} has no --mode variants`);
   }
   const cfg: BaseConfig = {
     ...def.config(flags.size),
     ...(flags.mode !== undefined ? { mode: flags.mode } : {}),
+    ...(flags.scanDir !== undefined ? { dataDir: resolve(flags.scanDir) } : {}),
     ...(flags.beta !== undefined ? { beta: flags.beta } : {}),
     ...(flags.steps !== undefined ? { maskSteps: flags.steps } : {}),
     ...(flags.baseSteps !== undefined ? { baseSteps: flags.baseSteps } : {}),
@@ -140,6 +143,7 @@ export function program(): Command {
     .option('--weights <file>', 'safetensors file with a trained base network (skips base training)')
     .option('--control <name>', 'double-add: copy-weights (both pairs share hidden weights; the LSTM needs --mode only_one_io)')
     .option('--mode <mode>', 'double-add-lstm: together (default) or only_one_io')
+    .option('--scan-dir <dir>', "scan-lstm: read SCAN's files (tasks_<part>_<split>.txt[.gz]) from this folder instead of generating them")
     .option('--sweep-beta <list>', 'also run the mask stages for each β in a comma list (e.g. 1e-5,1e-4,1e-3)', listOf(positiveNumber('--sweep-beta')))
     .option('--sweep-width <list>', 'also train and mask networks of each hidden width (e.g. 128,256,512)', listOf(positiveInt('--sweep-width')))
     .action((name: string, flags: RunFlags) => run(name, flags));

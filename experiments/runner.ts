@@ -51,6 +51,7 @@ export async function runSeed(opts: SeedRunOptions): Promise<SeedResult> {
   const { def, cfg, seed } = opts;
   const dir = join(opts.out, `seed-${seed}`);
   const emit = opts.onEvent ?? (() => {});
+  await def.prepare?.(cfg);
   manualSeed(phaseSeed(seed, 'init'));
   const model: Module = def.model(cfg);
   const params = model.namedParameters();

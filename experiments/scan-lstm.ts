@@ -16,7 +16,7 @@ import { crossEntropy } from '../engine/ops.js';
 import { noGrad, tidy } from '../engine/state.js';
 import type { Tensor } from '../engine/tensor.js';
 import { drawIndex } from '../data/arithmetic.js';
-import { EOS, PAD, SOS, scanSplit, scanVocab, type ScanPair, type ScanSplit } from '../data/scan.js';
+import { EOS, PAD, SCAN_PARTS, SCAN_SPLITS, SOS, scanSplit, scanVocab, type ScanPair, type ScanPart, type ScanSplit } from '../data/scan.js';
 import type { MaskSet } from '../masking/mask-set.js';
 import type { Batch } from '../masking/train-stage.js';
 import { Seq2SeqLstm } from '../models/seq2seq-lstm.js';
@@ -29,6 +29,8 @@ export interface ScanConfig extends BaseConfig {
   teacherForcing: number;
   /** Seed of the simple split's random 80/20 draw. */
   splitSeed: number;
+  /** A folder with SCAN's files (tasks_<part>_<split>.txt[.gz]) to use instead of the generated splits. */
+  dataDir?: string;
   /** Evaluate on at most this many rows of each test set, evenly spread (all when absent: quick looks, tests). */
   evalLimit?: number;
 }
@@ -54,11 +56,26 @@ const PHASES = ['base', ...Object.keys(STAGE_SPLIT)];
 const vocab = scanVocab();
 
 const sets = new Map<string, ScanPair[]>();
-function splitPart(split: ScanSplit, part: 'train' | 'test', splitSeed: number): ScanPair[] {
-  const key = `${split}/${part}/${splitSeed}`;
+const setKey = (cfg: ScanConfig, split: ScanSplit, part: ScanPart): string => `${cfg.dataDir ?? `seed ${cfg.splitSeed}`}/${split}/${part}`;
+
+/** A split's part: generated (cached), or read from cfg.dataDir by loadScanFiles beforehand. */
+function splitPart(cfg: ScanConfig, split: ScanSplit, part: ScanPart): ScanPair[] {
+  const key = setKey(cfg, split, part);
   let pairs = sets.get(key);
-  if (!pairs) sets.set(key, (pairs = scanSplit(split, part, splitSeed)));
+  if (!pairs) {
+    if (cfg.dataDir) throw new Error(`scan-lstm: ${cfg.dataDir} was not loaded (call loadScanFiles first)`);
+    sets.set(key, (pairs = scanSplit(split, part, cfg.splitSeed)));
+  }
   return pairs;
+}
+
+/** Reads every split's train and test file from cfg.dataDir (Node only; the import stays out of browser bundles). */
+async function loadScanFiles(cfg: ScanConfig): Promise<void> {
+  if (!cfg.dataDir) return;
+  const { readScanDir } = await import('../data/scan-files.js');
+  for (const split of SCAN_SPLITS) {
+    for (const part of SCAN_PARTS) sets.set(setKey(cfg, split, part), await readScanDir(cfg.dataDir, split, part));
+  }
 }
 
 /** Padded id rows: each row's ids then `pad`; also the lengths. */
@@ -75,7 +92,7 @@ function encodeSources(pairs: readonly ScanPair[]): { src: Tensor; lengths: Int3
 }
 
 function trainBatch(cfg: ScanConfig, seed: number, phase: string, step: number): ScanBatch {
-  const pairs = splitPart(phase === 'base' ? 'simple' : STAGE_SPLIT[phase], 'train', cfg.splitSeed);
+  const pairs = splitPart(cfg, phase === 'base' ? 'simple' : STAGE_SPLIT[phase], 'train');
   const stream = PHASES.indexOf(phase);
   const rows = Array.from({ length: cfg.batch }, (_, r) => pairs[drawIndex(seed, stream, step, r, pairs.length)]);
   const { src, lengths } = encodeSources(rows);
@@ -103,7 +120,7 @@ function loss(model: Seq2SeqLstm, b: ScanBatch, cfg: ScanConfig): Tensor {
 }
 
 async function evaluate(run: Masked<Seq2SeqLstm>, cfg: ScanConfig, _seed: number, evalSet: string): Promise<EvalResult> {
-  const all = splitPart(evalSet as ScanSplit, 'test', cfg.splitSeed);
+  const all = splitPart(cfg, evalSet as ScanSplit, 'test');
   const stride = cfg.evalLimit ? Math.max(1, Math.floor(all.length / cfg.evalLimit)) : 1;
   const pairs = all.filter((_, i) => i % stride === 0).slice(0, cfg.evalLimit ?? all.length);
   const refs = pairs.map((p) => vocab.output.encode(p.actions));
@@ -167,4 +184,5 @@ export const scanLstm: ExperimentDef<ScanConfig, Seq2SeqLstm, ScanBatch> = {
   evalMasks: (st) => ({ none: null, full: st.full.keep(), jump: st.jump.keep(), length: st.length.keep(), turn_left: st.turn_left.keep() }),
   halfMask: false,
   extra: tokenRemoved,
+  prepare: loadScanFiles,
 };

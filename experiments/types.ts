@@ -78,6 +78,8 @@ export interface ExperimentDef<C extends BaseConfig = ArithConfig, M extends Mod
   halfMask?: boolean;
   /** Experiment-specific figures for the report (SCAN: the output tokens' removed weights). */
   extra?(stages: Record<string, MaskSet>, cfg: C): Promise<ExtraAnalysis>;
+  /** Called once before a run uses the data (scan-lstm: reads SCAN files from a folder the user named). */
+  prepare?(cfg: C): Promise<void>;
   /** An optional change to the base net after training (the double-add copy-weights control). */
   afterBase?(model: M, control: string | undefined): Promise<void>;
 }

@@ -21,6 +21,7 @@ describe('maskscope command line', () => {
     [['run', 'addmul', '--beta', '-1'], /--beta must be a positive number, got '-1'/],
     [['run', 'addmul', '--control', 'copy-weights'], /addmul-mlp has no --control variants/],
     [['run', 'addmul', '--mode', 'together'], /addmul-mlp has no --mode variants/],
+    [['run', 'addmul', '--scan-dir', '/tmp'], /--scan-dir is for scan-lstm, not addmul-mlp/],
     [['run', 'double-add-lstm', '--mode', 'sideways'], /double-add-lstm: --mode must be one of together, only_one_io, got 'sideways'/],
     [['frobnicate'], /unknown command 'frobnicate'/],
     [['data', 'scan', '--split', 'jump', '--part', 'train'], /--split <split>' argument 'jump' is invalid. Allowed choices are simple, length, addprim_jump, addprim_turn_left/],

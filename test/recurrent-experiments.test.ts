@@ -8,7 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as ms from '../index.js';
-import { EOS, SOS, scanVocab } from '../data/scan.js';
+import { EOS, SOS, scanSplit, scanVocab } from '../data/scan.js';
+import { readScanDir } from '../data/scan-files.js';
+import { fileURLToPath } from 'node:url';
 import { addmulLstm, doubleAddLstm } from '../experiments/arith-lstm.js';
 import { buildReport } from '../experiments/report.js';
 import { runSeed } from '../experiments/runner.js';
@@ -105,6 +107,20 @@ describe('scan-lstm', () => {
     expect(r.halfMask).toBeUndefined();
     expect(r.layers.map((l) => l.name)).not.toContain('encoder.embedding.weight');
     expect(r.layers.map((l) => l.name)).toContain('decoder.out.weight');
+  });
+
+  it('--scan-dir: batches come from the files of the folder (here the official release)', async () => {
+    const cfg = { ...tinyScan(), batch: 32, dataDir: fileURLToPath(new URL('../../shared/data/scan/', import.meta.url)) };
+    await scanLstm.prepare!(cfg);
+    const official = new Set((await readScanDir(cfg.dataDir, 'simple', 'train')).map((p) => p.command));
+    const generated = new Set(scanSplit('simple', 'train').map((p) => p.command));
+    const b = scanLstm.batch(cfg, 1, 'full', 0);
+    const ids = await b.x.toArray();
+    const width = b.x.shape[1];
+    const commands = Array.from({ length: 32 }, (_, r) => scanVocab().input.decode(Array.from(ids.slice(r * width, (r + 1) * width))));
+    expect(commands.every((c) => official.has(c))).toBe(true);
+    expect(commands.some((c) => !generated.has(c))).toBe(true); // the official simple split is another draw than ours
+    await expect(scanLstm.prepare!({ ...cfg, dataDir: '/nonexistent' })).rejects.toThrow(/no SCAN file for split 'simple', part 'train' in \/nonexistent/);
   });
 
   it('tokenRemoved = |full ∧ ¬jump| / |full| per output row, in percent', async () => {
