@@ -108,9 +108,12 @@ export interface Backend {
    * One fused LSTM step (kernels/lstm.cpu.ts) from pre-activation gates [batch, 4·hidden] in PyTorch's order
    * i, f, g, o and the previous cell state [batch, hidden]: c = σ(f)·c_prev + σ(i)·tanh(g), h = σ(o)·tanh(c).
    */
-  lstmCell(gates: Storage, cPrev: Storage, batch: number, hidden: number): { h: Storage; c: Storage };
-  /** Gradients of lstmCell's gates and c_prev given those of h and c; activations are recomputed from the gates. */
-  lstmCellBackward(gates: Storage, cPrev: Storage, dh: Storage, dc: Storage, batch: number, hidden: number): { dgates: Storage; dcPrev: Storage };
+  lstmCell(gates: Storage, cPrev: Storage, batch: number, hidden: number, save?: boolean): { h: Storage; c: Storage; saved?: Storage };
+  /**
+   * Gradients of lstmCell's gates and c_prev given those of h and c. `saved` is what lstmCell returned with
+   * `save` (a backend may return nothing there and recompute the activations from the gates instead).
+   */
+  lstmCellBackward(gates: Storage, cPrev: Storage, dh: Storage, dc: Storage, batch: number, hidden: number, saved?: Storage): { dgates: Storage; dcPrev: Storage };
   /** x viewed as [outer, axis, inner]: the block [:, start:start+length, :] as a new dense buffer, any dtype. */
   slice(x: Storage, outer: number, axis: number, inner: number, start: number, length: number): Storage;
   /** Parts viewed as [outer, lengths[i], inner] (one dtype), concatenated along the middle axis. */

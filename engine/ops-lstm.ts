@@ -4,6 +4,7 @@
  * backward (multi-output.ts), which receives ∂L/∂h and ∂L/∂c together.
  */
 import { recordMulti } from './multi-output.js';
+import { gradEnabled } from './state.js';
 import { backendOf, expectDtype, fromStorage } from './ops.js';
 import { fmt } from './shape.js';
 import type { Tensor } from './tensor.js';
@@ -20,13 +21,16 @@ export function lstmCell(gates: Tensor, cPrev: Tensor): { h: Tensor; c: Tensor }
     throw new Error(`lstmCell: gates ${fmt(gates.shape)} and c_prev ${fmt(cPrev.shape)} must be [B, 4H] and [B, H]`);
   }
   const [batch, hidden] = cPrev.shape;
-  const out = be.lstmCell(gates.storage, cPrev.storage, batch, hidden);
+  const save = gradEnabled() && (gates.requiresGrad || cPrev.requiresGrad);
+  const out = be.lstmCell(gates.storage, cPrev.storage, batch, hidden, save);
   const h = fromStorage(be, out.h, cPrev.shape);
   const c = fromStorage(be, out.c, cPrev.shape);
+  // What the backend keeps for the backward (the CPU: the activations), an intermediate like the gates.
+  const saved = out.saved ? fromStorage(be, out.saved, [out.saved.size]) : null;
   recordMulti('lstmCell', [h, c], [gates, cPrev], ([dh, dc], needs) => {
     // An output no gradient reached (e.g. the last step's c) counts as zero.
     const zero = dh && dc ? null : be.fill('f32', batch * hidden, 0);
-    const grads = be.lstmCellBackward(gates.storage, cPrev.storage, dh?.storage ?? zero!, dc?.storage ?? zero!, batch, hidden);
+    const grads = be.lstmCellBackward(gates.storage, cPrev.storage, dh?.storage ?? zero!, dc?.storage ?? zero!, batch, hidden, saved?.storage);
     if (zero) be.release(zero);
     // The engine drops gradients nobody needs without disposing them: release those here.
     const keep = (s: typeof grads.dgates, need: boolean, shape: readonly number[]): Tensor | null => {

@@ -1,15 +1,20 @@
 /**
  * CPU reference of the fused LSTM cell (PyTorch's gate order i, f, g, o):
  *   c = σ(f)·c_prev + σ(i)·tanh(g),   h = σ(o)·tanh(c)
- * and its backward. The backward recomputes the activations from the pre-activation gates instead of
- * storing them: four sigmoids/tanhs per element are cheaper than keeping [B, 4H] extra per time step.
+ * and its backward. The reference backward recomputes the activations from the pre-activation gates; the
+ * CPU backend instead keeps them from the forward (`acts`, [B, 5H]: σ(i), σ(f), tanh(g), σ(o), tanh(c) per
+ * row) and uses lstmCellBackwardFromActs: the five transcendental functions per element are most of the
+ * cell's time, and an LSTM's backward would otherwise pay them again. The GPU recomputes (cheap there).
  */
 
 // One-sided is safe in f64 (exp overflows to Infinity, giving 0, never NaN) and ~1.7× faster than the
 // two-sided form, which f32 kernels need; the transcendental functions are most of this kernel's time.
 const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
 
-export function lstmCellCpu(gates: Float32Array, cPrev: Float32Array, batch: number, hidden: number): { h: Float32Array; c: Float32Array } {
+/** The forward; with `acts` ([B, 5H]) it also stores the activations for lstmCellBackwardFromActs. */
+export function lstmCellCpu(
+  gates: Float32Array, cPrev: Float32Array, batch: number, hidden: number, acts?: Float32Array,
+): { h: Float32Array; c: Float32Array } {
   const h = new Float32Array(batch * hidden);
   const c = new Float32Array(batch * hidden);
   for (let b = 0; b < batch; b++) {
@@ -22,10 +27,46 @@ export function lstmCellCpu(gates: Float32Array, cPrev: Float32Array, batch: num
       const o = sigmoid(gates[g0 + 3 * hidden + j]);
       c[e] = f * cPrev[e] + i * g;
       // tanh of the stored (f32-rounded) c, as the backward and the GPU kernel see it.
-      h[e] = o * Math.tanh(c[e]);
+      const tc = Math.tanh(c[e]);
+      h[e] = o * tc;
+      if (acts) {
+        const a0 = b * 5 * hidden + j;
+        acts[a0] = i;
+        acts[a0 + hidden] = f;
+        acts[a0 + 2 * hidden] = g;
+        acts[a0 + 3 * hidden] = o;
+        acts[a0 + 4 * hidden] = tc;
+      }
     }
   }
   return { h, c };
+}
+
+/** lstmCellBackwardCpu's formulas on the activations the forward stored (f32-rounded, as the GPU's are). */
+export function lstmCellBackwardFromActs(
+  acts: Float32Array, cPrev: Float32Array, dh: Float32Array, dc: Float32Array, batch: number, hidden: number,
+): { dgates: Float32Array; dcPrev: Float32Array } {
+  const dgates = new Float32Array(batch * 4 * hidden);
+  const dcPrev = new Float32Array(batch * hidden);
+  for (let b = 0; b < batch; b++) {
+    const g0 = b * 4 * hidden;
+    const a0 = b * 5 * hidden;
+    for (let j = 0; j < hidden; j++) {
+      const e = b * hidden + j;
+      const i = acts[a0 + j];
+      const f = acts[a0 + hidden + j];
+      const g = acts[a0 + 2 * hidden + j];
+      const o = acts[a0 + 3 * hidden + j];
+      const tc = acts[a0 + 4 * hidden + j];
+      const dcTotal = dc[e] + dh[e] * o * (1 - tc * tc);
+      dgates[g0 + j] = dcTotal * g * i * (1 - i);
+      dgates[g0 + hidden + j] = dcTotal * cPrev[e] * f * (1 - f);
+      dgates[g0 + 2 * hidden + j] = dcTotal * i * (1 - g * g);
+      dgates[g0 + 3 * hidden + j] = dh[e] * tc * o * (1 - o);
+      dcPrev[e] = dcTotal * f;
+    }
+  }
+  return { dgates, dcPrev };
 }
 
 /**

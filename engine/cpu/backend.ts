@@ -14,7 +14,7 @@ import { gatherCpu, scatterAddCpu } from '../../kernels/gather.cpu.js';
 import { normalCpu, uniformCpu } from '../../kernels/random.cpu.js';
 import { adamFast } from '../../kernels/adam.wasm-runner.js';
 import { maskSampleBackwardFast, maskSampleFast } from '../../kernels/mask.wasm-runner.js';
-import { lstmCellBackwardCpu, lstmCellCpu } from '../../kernels/lstm.cpu.js';
+import { lstmCellBackwardCpu, lstmCellBackwardFromActs, lstmCellCpu } from '../../kernels/lstm.cpu.js';
 import { concatCpu, sliceCpu } from '../../kernels/copy.cpu.js';
 import { sizeOf } from '../shape.js';
 
@@ -131,13 +131,18 @@ export class CpuBackend implements Backend {
     return this.wrap(maskSampleBackwardFast(this.f32(grad), this.f32(logits), this.f32(weight), samples, seed, stream));
   }
 
-  lstmCell(gates: Storage, cPrev: Storage, batch: number, hidden: number): { h: Storage; c: Storage } {
-    const { h, c } = lstmCellCpu(this.f32(gates), this.f32(cPrev), batch, hidden);
-    return { h: this.wrap(h), c: this.wrap(c) };
+  lstmCell(gates: Storage, cPrev: Storage, batch: number, hidden: number, save = false): { h: Storage; c: Storage; saved?: Storage } {
+    const acts = save ? new Float32Array(batch * 5 * hidden) : undefined;
+    const { h, c } = lstmCellCpu(this.f32(gates), this.f32(cPrev), batch, hidden, acts);
+    return { h: this.wrap(h), c: this.wrap(c), ...(acts ? { saved: this.wrap(acts) } : {}) };
   }
 
-  lstmCellBackward(gates: Storage, cPrev: Storage, dh: Storage, dc: Storage, batch: number, hidden: number): { dgates: Storage; dcPrev: Storage } {
-    const { dgates, dcPrev } = lstmCellBackwardCpu(this.f32(gates), this.f32(cPrev), this.f32(dh), this.f32(dc), batch, hidden);
+  lstmCellBackward(
+    gates: Storage, cPrev: Storage, dh: Storage, dc: Storage, batch: number, hidden: number, saved?: Storage,
+  ): { dgates: Storage; dcPrev: Storage } {
+    const { dgates, dcPrev } = saved
+      ? lstmCellBackwardFromActs(this.f32(saved), this.f32(cPrev), this.f32(dh), this.f32(dc), batch, hidden)
+      : lstmCellBackwardCpu(this.f32(gates), this.f32(cPrev), this.f32(dh), this.f32(dc), batch, hidden);
     return { dgates: this.wrap(dgates), dcPrev: this.wrap(dcPrev) };
   }
 
