@@ -10,12 +10,14 @@
  * embedding 16. Every case runs the same fixed pool of batches (phase 'base', steps 0..P−1 of seed 0): one
  * timed unit is a pass over the pool, so both sides train on exactly the same sequence lengths; the ids
  * and lengths go to PyTorch in a JSON file (peers/torch_scan_step.py: eager nn.LSTM + pack_padded_sequence,
- * masks as substituted weights, one model call per batch slice) on CUDA when it has one, else on the CPU (2 threads).
+ * masks as substituted weights, one model call per batch slice) on CUDA when it has one, else on the CPU.
  * One line per case:
  *   <case> <backend> ours=<ms> torch-<device>=<ms> ratio=<torch/ours>   (ratio > 1: we are faster)
  * Options: --quick (small size, a 2-batch pool, short timing); --sizes small,paper (default both);
  * --backend cpu|webgpu|all (default all; webgpu needs a hardware adapter, or --allow-software for SwiftShader
- * at the small size only); --no-torch; --torch-threads N (CPU peer, default 2).
+ * at the small size only); --no-torch; --torch-threads N (CPU peer, default 1, as bench/lstm.ts: like our CPU
+ * backend, whose matmul threads are off by default; a step is many small ops per time step, and on a busy
+ * 2-core host 2 intra-op threads made the peer 4–15× slower than 1 here).
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -150,7 +152,7 @@ function parseArgs(args: string[]): Options {
   const v = benchOptions('scan-step', args, {
     quick: { type: 'boolean', default: false }, sizes: { type: 'string', default: 'small,paper' },
     backend: { type: 'string', default: 'all' }, 'allow-software': { type: 'boolean', default: false },
-    'no-torch': { type: 'boolean', default: false }, 'torch-threads': { type: 'string', default: '2' },
+    'no-torch': { type: 'boolean', default: false }, 'torch-threads': { type: 'string', default: '1' },
   }, '--quick, --sizes small,paper, --backend cpu|webgpu|all, --allow-software, --no-torch, --torch-threads N',
   (o) => isBackendChoice(o.backend) && isPositiveInt(String(o['torch-threads'])) && String(o.sizes).split(',').every((s) => (SIZES as string[]).includes(s)));
   return {

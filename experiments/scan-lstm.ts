@@ -47,7 +47,7 @@ export function scanConfig(size: Size): ScanConfig {
   const common = { baseLr: 1e-3, baseClip: 5, maskLr: 1e-2, beta: 3e-5, samples: 4, maskClip: 5, embedding: 16, dropout: 0.5, teacherForcing: 0.5, splitSeed: 0 };
   return size === 'paper'
     ? { ...common, hidden: [200, 200], batch: 256, baseSteps: 25_000, maskSteps: 25_000, evalBatch: 1024 }
-    : { ...common, hidden: [64, 64], batch: 64, baseSteps: 2_500, maskSteps: 800, evalBatch: 1024 };
+    : { ...common, hidden: [64, 64], batch: 64, baseSteps: 2_000, maskSteps: 500, evalBatch: 1024 };
 }
 
 /** Mask stage → the split whose train set it learns. */

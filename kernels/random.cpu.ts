@@ -15,11 +15,17 @@ export interface StreamKeys {
   outer: number;
 }
 
+/**
+ * The keys of stream (seed, stream). `outer` must not be pcgHash(inner): element 0 hashes index + inner =
+ * inner, and pcgHash(inner) ^ outer would then be 0 in every stream, a constant first element.
+ */
 export function streamKeys(seed: number, stream: number): StreamKeys {
   const k1 = pcgHash((seed ^ 0x9e3779b9) >>> 0);
   const inner = pcgHash((k1 ^ stream) >>> 0);
-  return { inner, outer: pcgHash(inner) };
+  return { inner, outer: pcgHash((inner ^ OUTER_SALT) >>> 0) };
 }
+
+const OUTER_SALT = 0x85ebca6b;
 
 export function randomBits(keys: StreamKeys, index: number): number {
   return pcgHash((pcgHash((index + keys.inner) >>> 0) ^ keys.outer) >>> 0);

@@ -38,7 +38,7 @@ from torch.nn.utils.rnn import pack_padded_sequence
 warnings.filterwarnings("ignore", message=".*RNN module weights are not part of single contiguous chunk.*")
 
 cfg = json.load(sys.stdin)
-torch.set_num_threads(cfg.get("threads", 2))
+torch.set_num_threads(cfg.get("threads", 1))
 torch.manual_seed(0)
 dev = "cuda" if torch.cuda.is_available() else "cpu"
 torch.backends.cuda.matmul.allow_tf32 = False
