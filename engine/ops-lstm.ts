@@ -3,9 +3,11 @@
  * dozen elementwise ops (and their saved intermediates) of the unfused formula. Its two outputs share one
  * backward (multi-output.ts), which receives ∂L/∂h and ∂L/∂c together.
  */
+import { zeros } from './create.js';
 import { recordMulti } from './multi-output.js';
-import { gradEnabled } from './state.js';
-import { backendOf, expectDtype, fromStorage } from './ops.js';
+import { stack, unstack } from './ops-concat.js';
+import { gradEnabled, noGrad } from './state.js';
+import { backendOf, expectDtype, fromStorage, where } from './ops.js';
 import { fmt } from './shape.js';
 import type { Tensor } from './tensor.js';
 
@@ -41,4 +43,106 @@ export function lstmCell(gates: Tensor, cPrev: Tensor): { h: Tensor; c: Tensor }
     return [keep(grads.dgates, needs[0], gates.shape), keep(grads.dcPrev, needs[1], cPrev.shape)];
   });
   return { h, c };
+}
+
+/** One recurrent product h W_hhᵀ; a sampled W [K, 4H, H] cuts the batch into K slices (as models/linear.ts). */
+function recurrentProduct(h: Tensor, weightHh: Tensor): Tensor {
+  if (weightHh.rank === 2) return h.matmul(weightHh, { transB: true });
+  const samples = weightHh.shape[0];
+  return h.reshape(samples, -1, h.shape[1]).matmul(weightHh, { transB: true }).reshape(h.shape[0], -1);
+}
+
+/** g · W_hh, the gradient of recurrentProduct with respect to h. */
+function recurrentProductBackward(g: Tensor, weightHh: Tensor): Tensor {
+  if (weightHh.rank === 2) return g.matmul(weightHh);
+  const samples = weightHh.shape[0];
+  return g.reshape(samples, -1, g.shape[1]).matmul(weightHh).reshape(g.shape[0], -1);
+}
+
+/** What the forward keeps of one step for the backward. */
+interface SavedStep {
+  gates: Tensor;
+  hPrev: Tensor;
+  cPrev: Tensor;
+  /** The backend's saved activations (CPU), or null (recomputed from the gates). */
+  acts: Tensor | null;
+}
+
+/**
+ * One LSTM layer over a whole sequence as one autograd op: `xProj` [B, T, 4H] (the input projection of
+ * every step with both biases, computed outside in one product), the recurrent weight [4H, H] (or K sampled
+ * copies [K, 4H, H]: batch slice k uses copy k at every step), the initial h0, c0 [B, H], and optional
+ * per-step [B, 1] 0/1 masks of the rows still running (past its length a row's output is 0 and its state
+ * stays). Returns the output [B, T, H] and the final h and c.
+ *
+ * The steps run eagerly without recording a graph per op; the backward walks the steps in reverse with the
+ * fused cell backward, and forms the recurrent weight's gradient as one product over all steps,
+ * Σ_t dgates_tᵀ h_{t−1}, and the projection's gradient as one [B, T, 4H] tensor.
+ */
+export function lstmSequence(
+  xProj: Tensor, weightHh: Tensor, h0: Tensor, c0: Tensor, valid: readonly (Tensor | null)[] | null,
+): { output: Tensor; h: Tensor; c: Tensor } {
+  const be = backendOf('lstmSequence', [xProj, weightHh, h0, c0]);
+  const [batch, steps, four] = xProj.shape;
+  const hidden = h0.shape[1];
+  if (xProj.rank !== 3 || four !== 4 * hidden || weightHh.shape[weightHh.rank - 2] !== four || weightHh.shape[weightHh.rank - 1] !== hidden
+    || h0.shape.join() !== `${batch},${hidden}` || c0.shape.join() !== `${batch},${hidden}`) {
+    throw new Error(`lstmSequence: projected input ${fmt(xProj.shape)}, W_hh ${fmt(weightHh.shape)}, h0 ${fmt(h0.shape)}, c0 ${fmt(c0.shape)} do not fit [B, T, 4H], [4H, H], [B, H]`);
+  }
+  const needGrad = gradEnabled() && [xProj, weightHh, h0, c0].some((t) => t.requiresGrad);
+  const saved: SavedStep[] = [];
+  const { outputs, h, c } = noGrad(() => {
+    const projected = unstack(xProj, 1);
+    let h = h0;
+    let c = c0;
+    const outputs: Tensor[] = [];
+    projected.forEach((xt, t) => {
+      const gates = xt.add(recurrentProduct(h, weightHh));
+      const out = be.lstmCell(gates.storage, c.storage, batch, hidden, needGrad);
+      const next = { h: fromStorage(be, out.h, c.shape), c: fromStorage(be, out.c, c.shape) };
+      if (needGrad) saved.push({ gates, hPrev: h, cPrev: c, acts: out.saved ? fromStorage(be, out.saved, [out.saved.size]) : null });
+      const mask = valid?.[t];
+      outputs.push(mask ? next.h.mul(mask) : next.h);
+      [h, c] = mask ? [where(mask, next.h, h), where(mask, next.c, c)] : [next.h, next.c];
+    });
+    return { outputs, h, c };
+  });
+  const output = stack(outputs, 1);
+  if (!needGrad) return { output, h, c };
+  // The outputs above were made under noGrad: copies of h and c get the op's node (h may be h0 itself).
+  const [hOut, cOut] = [h.detach(), c.detach()];
+  recordMulti('lstmSequence', [output, hOut, cOut], [xProj, weightHh, h0, c0], ([dOut, dhN, dcN], needs) => {
+    let dh = dhN ? dhN.detach() : zeros([batch, hidden]);
+    let dc = dcN ? dcN.detach() : zeros([batch, hidden]);
+    const dOuts = dOut ? unstack(dOut, 1) : null;
+    const dGates: Tensor[] = new Array<Tensor>(steps);
+    for (let t = steps - 1; t >= 0; t--) {
+      const mask = valid?.[t];
+      const dhOut = dOuts ? dh.add(dOuts[t]) : dh;
+      // A row past its length passes its state's gradient straight to the previous step; its cell gets none.
+      const stopped = mask ? mask.mul(-1).add(1) : null;
+      const dhStep = mask ? dhOut.mul(mask) : dhOut;
+      const dcStep = mask ? dc.mul(mask) : dc;
+      const dhSkip = stopped ? dh.mul(stopped) : null;
+      const dcSkip = stopped ? dc.mul(stopped) : null;
+      const s = saved[t];
+      const g = be.lstmCellBackward(s.gates.storage, s.cPrev.storage, dhStep.storage, dcStep.storage, batch, hidden, s.acts?.storage);
+      dGates[t] = fromStorage(be, g.dgates, [batch, four]);
+      const dcPrev = fromStorage(be, g.dcPrev, [batch, hidden]);
+      const dhPrev = recurrentProductBackward(dGates[t], weightHh);
+      dh = dhSkip ? dhPrev.add(dhSkip) : dhPrev;
+      dc = dcSkip ? dcPrev.add(dcSkip) : dcPrev;
+    }
+    const dX = stack(dGates, 1);
+    let dW: Tensor | null = null;
+    if (needs[1]) {
+      const hPrev = stack(saved.map((s) => s.hPrev), 1);
+      // Σ_t dgates_tᵀ h_{t−1} as one product (per mask sample: rows of slice k are contiguous in [B, T, ·]).
+      dW = weightHh.rank === 2
+        ? dX.reshape(-1, four).matmul(hPrev.reshape(-1, hidden), { transA: true })
+        : dX.reshape(weightHh.shape[0], -1, four).matmul(hPrev.reshape(weightHh.shape[0], -1, hidden), { transA: true });
+    }
+    return [needs[0] ? dX : null, dW, needs[2] ? dh : null, needs[3] ? dc : null];
+  });
+  return { output, h: hOut, c: cOut };
 }

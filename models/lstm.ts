@@ -9,8 +9,7 @@
  */
 import { rand, tensor, zeros } from '../engine/create.js';
 import { stack, unstack } from '../engine/ops-concat.js';
-import { lstmCell } from '../engine/ops-lstm.js';
-import { where } from '../engine/ops.js';
+import { lstmSequence } from '../engine/ops-lstm.js';
 import { fmt } from '../engine/shape.js';
 import { noGrad } from '../engine/state.js';
 import type { Tensor } from '../engine/tensor.js';
@@ -117,22 +116,8 @@ export class LSTM extends Module {
     // The input projection for all steps in one product, with both biases (b_ih + b_hh): one bias add and
     // one bias-gradient reduction per layer instead of per step. [B, T, in] keeps rows grouped by batch
     // row, so with K sampled weights linear() gives batch slice k sample k at every step.
-    const projected = unstack(linear(x, param(p.weightIh), param(p.biasIh).add(param(p.biasHh))), 1);
-    let h = h0;
-    let c = c0;
-    const outputs: Tensor[] = [];
-    projected.forEach((xt, t) => {
-      const next = lstmCell(xt.add(linear(h, weightHh, null)), c);
-      const mask = valid?.[t];
-      if (!mask) {
-        outputs.push(next.h);
-        [h, c] = [next.h, next.c];
-        return;
-      }
-      outputs.push(next.h.mul(mask));
-      [h, c] = [where(mask, next.h, h), where(mask, next.c, c)];
-    });
-    return { output: stack(outputs, 1), h, c };
+    const projected = linear(x, param(p.weightIh), param(p.biasIh).add(param(p.biasHh)));
+    return lstmSequence(projected, weightHh, h0, c0, valid);
   }
 
   /** Per step, a [B, 1] mask of the rows still running, or null where all of them are. */
