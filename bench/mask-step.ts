@@ -9,16 +9,13 @@
  * --allow-software for SwiftShader at W = 256 only); --no-torch; --torch-threads N (CPU peer, default 2).
  */
 import { cpus, loadavg } from 'node:os';
-import type { Backend } from '../engine/backend.js';
-import { Adam } from '../engine/optim/adam.js';
-import { clipCoefficient } from '../engine/optim/clip.js';
 import { setBackend } from '../engine/setup.js';
-import { manualSeed, tidy } from '../engine/state.js';
+import { manualSeed } from '../engine/state.js';
 import type { Tensor } from '../engine/tensor.js';
 import { addmulMlp } from '../experiments/addmul.js';
 import type { ArithConfig } from '../experiments/types.js';
-import { MaskSet, maskTargets } from '../masking/mask-set.js';
-import { MaskStageTrainer, type Batch } from '../masking/train-stage.js';
+import type { Batch } from '../masking/train-stage.js';
+import { baseStep, maskStep, planBackends } from './lib/steps.js';
 import { secondsPerStep, type Runner, type TimingOptions } from './lib/timing.js';
 import { hasTorch, runTorchPeer } from './peers/torch.js';
 import { benchOptions, isBackendChoice, isPositiveInt } from './lib/options.js';
@@ -67,46 +64,7 @@ async function timeSteps(phase: string, cfg: ArithConfig, makeStep: () => { step
   return seconds * 1e3;
 }
 
-/** MaskStageTrainer.step over a frozen, freshly initialised base net. */
-function maskStep(cfg: ArithConfig) {
-  const model = addmulMlp.model(cfg);
-  model.parameters().forEach((p) => p.requireGrad(false));
-  model.eval();
-  const set = new MaskSet(maskTargets(model, { biases: false }));
-  const trainer = new MaskStageTrainer(set, { steps: 0, samples: cfg.samples, beta: cfg.beta, lr: cfg.maskLr, clip: cfg.maskClip }, [], addmulMlp.regRows(cfg));
-  return {
-    step: (b: Batch) => trainer.step(b, (bb) => addmulMlp.loss(model, bb, cfg)),
-    dispose: () => {
-      trainer.dispose();
-      set.dispose();
-      model.dispose();
-    },
-  };
-}
 
-/** The body of experiments/train-base.ts's loop. */
-function baseStep(cfg: ArithConfig) {
-  const model = addmulMlp.model(cfg);
-  const params = model.parameters();
-  params.forEach((p) => p.requireGrad());
-  const opt = new Adam(params, { lr: cfg.baseLr });
-  return {
-    step: (b: Batch) =>
-      tidy(() => {
-        opt.zeroGrad();
-        const l = addmulMlp.loss(model, b, cfg);
-        l.backward();
-        const { coef } = clipCoefficient(params, cfg.baseClip);
-        opt.step(coef);
-        return l;
-      }),
-    dispose: () => {
-      opt.zeroGrad();
-      opt.dispose();
-      model.dispose();
-    },
-  };
-}
 
 function parseArgs(args: string[]): Options {
   const v = benchOptions('mask-step', args, {
@@ -120,34 +78,13 @@ function parseArgs(args: string[]): Options {
   };
 }
 
-/** The backends to run and their widths: webgpu only on a hardware adapter, or SwiftShader (W = 256) when allowed. */
-async function plan(opts: Options): Promise<{ backend: Backend; widths: number[] }[]> {
-  const out: { backend: Backend; widths: number[] }[] = [];
-  if (opts.backend !== 'webgpu') out.push({ backend: await setBackend('cpu'), widths: opts.widths });
-  if (opts.backend === 'cpu') return out;
-  const auto = await setBackend('auto');
-  const gpu = auto.name === 'webgpu' ? auto : await setBackend('webgpu').catch(() => null);
-  const adapter = (gpu as { description?: string } | null)?.description ?? 'none';
-  if (auto.name === 'webgpu') {
-    console.log(`# webgpu: ${adapter}`);
-    out.push({ backend: auto, widths: opts.widths });
-  } else if (gpu && opts.allowSoftware) {
-    console.log(`# webgpu: software adapter ${adapter}: W = 256 only`);
-    out.push({ backend: gpu, widths: opts.widths.filter((w) => w === 256) });
-  } else {
-    const why = gpu ? `only a software adapter (${adapter}); --allow-software runs it at W = 256` : 'no adapter';
-    if (opts.backend === 'webgpu') throw new Error(`mask-step: webgpu: ${why}`);
-    console.log(`# webgpu: skipped, ${why}`);
-  }
-  return out;
-}
 
 const fmt = (v: number): string => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
 
 export async function main(args: string[]): Promise<void> {
   const opts = parseArgs(args);
   console.log(`# host: ${cpus().length} CPUs, load average ${loadavg()[0].toFixed(1)}; warm-up ${TIMING.warmUpSteps} steps, then best of ${TIMING.rounds} batches of >= ${TIMING.minSeconds} s (<= ${TIMING.maxIters} steps)`);
-  const runs = await plan(opts);
+  const runs = (await planBackends('mask-step', opts, opts.widths, opts.widths.filter((w) => w === 256), 'W = 256 only')).map((r) => ({ backend: r.backend, widths: r.cases }));
   let torch: { device: string; values: Map<string, number> } | null = null;
   if (!opts.torch) console.log('# torch: skipped (--no-torch)');
   else if (!hasTorch()) console.log('# torch: skipped, /usr/bin/python3 cannot import torch');
@@ -165,7 +102,7 @@ export async function main(args: string[]): Promise<void> {
     for (const w of widths) {
       const cfg: ArithConfig = { ...addmulMlp.config('small'), hidden: [w, w, w, w] };
       for (const [kind, phase, make] of [['mask', 'full', maskStep], ['base', 'base', baseStep]] as const) {
-        const ours = await timeSteps(phase, cfg, () => make(cfg));
+        const ours = await timeSteps(phase, cfg, () => make(addmulMlp, cfg));
         const t = torch?.values.get(`${kind}-${w}`);
         const peer = t === undefined ? '' : ` torch-${torch!.device}=${fmt(t)} ratio=${(t / ours).toFixed(2)}`;
         console.log(`${kind}-step-${w} ${backend.name} ours=${fmt(ours)}${peer}`);

@@ -22,16 +22,13 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Backend } from '../engine/backend.js';
-import { Adam } from '../engine/optim/adam.js';
-import { clipCoefficient } from '../engine/optim/clip.js';
 import { setBackend } from '../engine/setup.js';
-import { manualSeed, tidy } from '../engine/state.js';
+import { manualSeed } from '../engine/state.js';
 import type { Tensor } from '../engine/tensor.js';
 import { scanConfig, scanLstm, type ScanBatch, type ScanConfig } from '../experiments/scan-lstm.js';
 import { scanVocab } from '../data/scan.js';
-import { MaskSet, maskTargets } from '../masking/mask-set.js';
-import { MaskStageTrainer, disposeBatch } from '../masking/train-stage.js';
+import { disposeBatch } from '../masking/train-stage.js';
+import { baseStep, maskStep, planBackends } from './lib/steps.js';
 import { secondsPerStep, type Runner, type TimingOptions } from './lib/timing.js';
 import { hasTorch, runTorchPeer } from './peers/torch.js';
 import { benchOptions, isBackendChoice, isPositiveInt } from './lib/options.js';
@@ -81,47 +78,6 @@ function poolRunner(pool: ScanBatch[], step: StepFn): Runner & { lastLoss: numbe
 /** The experiment's batches 0..n−1 of phase 'base' (seed 0), on the current backend. */
 const makePool = (cfg: ScanConfig, n: number): ScanBatch[] => Array.from({ length: n }, (_, s) => scanLstm.batch(cfg, 0, 'base', s));
 
-/** The body of experiments/train-base.ts's loop, model in training mode (dropout on). */
-function baseStep(cfg: ScanConfig) {
-  const model = scanLstm.model(cfg).train();
-  const params = model.parameters();
-  params.forEach((p) => p.requireGrad());
-  const opt = new Adam(params, { lr: cfg.baseLr });
-  return {
-    step: (b: ScanBatch) =>
-      tidy(() => {
-        opt.zeroGrad();
-        const l = scanLstm.loss(model, b, cfg);
-        l.backward();
-        const { coef } = clipCoefficient(params, cfg.baseClip);
-        opt.step(coef);
-        return l;
-      }),
-    dispose: () => {
-      opt.zeroGrad();
-      opt.dispose();
-      model.dispose();
-    },
-  };
-}
-
-/** MaskStageTrainer.step over a frozen base net in eval mode, as experiments/runner.ts sets up a stage. */
-function maskStep(cfg: ScanConfig) {
-  const model = scanLstm.model(cfg);
-  model.parameters().forEach((p) => p.requireGrad(false));
-  model.eval();
-  const set = new MaskSet(maskTargets(model, { biases: false }));
-  const trainer = new MaskStageTrainer(set, { steps: 0, samples: cfg.samples, beta: cfg.beta, lr: cfg.maskLr, clip: cfg.maskClip }, [], scanLstm.regRows(cfg));
-  return {
-    step: (b: ScanBatch) => trainer.step(b, (bb) => scanLstm.loss(model, bb as ScanBatch, cfg)),
-    dispose: () => {
-      trainer.dispose();
-      set.dispose();
-      model.dispose();
-    },
-  };
-}
-
 async function timeSteps(name: string, pool: ScanBatch[], timing: TimingOptions, make: () => { step: StepFn; dispose(): void }): Promise<number> {
   manualSeed(1);
   const { step, dispose } = make();
@@ -161,27 +117,6 @@ function parseArgs(args: string[]): Options {
   };
 }
 
-/** The backends to run and their sizes: webgpu only on a hardware adapter, or SwiftShader (small only) when allowed. */
-async function plan(opts: Options): Promise<{ backend: Backend; sizes: Size[] }[]> {
-  const out: { backend: Backend; sizes: Size[] }[] = [];
-  if (opts.backend !== 'webgpu') out.push({ backend: await setBackend('cpu'), sizes: opts.sizes });
-  if (opts.backend === 'cpu') return out;
-  const auto = await setBackend('auto');
-  const gpu = auto.name === 'webgpu' ? auto : await setBackend('webgpu').catch(() => null);
-  const adapter = (gpu as { description?: string } | null)?.description ?? 'none';
-  if (auto.name === 'webgpu') {
-    console.log(`# webgpu: ${adapter}`);
-    out.push({ backend: auto, sizes: opts.sizes });
-  } else if (gpu && opts.allowSoftware) {
-    console.log(`# webgpu: software adapter ${adapter}: small size only`);
-    out.push({ backend: gpu, sizes: opts.sizes.filter((s) => s === 'small') });
-  } else {
-    const why = gpu ? `only a software adapter (${adapter}); --allow-software runs the small size` : 'no adapter';
-    if (opts.backend === 'webgpu') throw new Error(`scan-step: webgpu: ${why}`);
-    console.log(`# webgpu: skipped, ${why}`);
-  }
-  return out;
-}
 
 const fmt = (v: number): string => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
 
@@ -217,7 +152,7 @@ export async function main(args: string[]): Promise<void> {
     `# host: ${cpus().length} CPUs, load average ${loadavg()[0].toFixed(1)}; a unit is a pass over ${poolSize} fixed batches (phase base, steps 0..${poolSize - 1}); ` +
       `warm-up >= ${timing.warmUpSteps} unit(s), then best of ${timing.rounds} batch(es) of >= ${timing.minSeconds} s; ms per training step`,
   );
-  const runs = await plan(opts);
+  const runs = (await planBackends('scan-step', opts, opts.sizes, opts.sizes.filter((s) => s === 'small'), 'the small size only')).map((r) => ({ backend: r.backend, sizes: r.cases }));
   let torch: { device: string; values: Map<string, number> } | null = null;
   if (!opts.torch) console.log('# torch: skipped (--no-torch)');
   else if (!hasTorch()) console.log('# torch: skipped, /usr/bin/python3 cannot import torch');
@@ -235,7 +170,7 @@ export async function main(args: string[]): Promise<void> {
         for (const [mode, forced] of MODES) {
           const name = `scan-${kind}-${mode}-${size}`;
           const pool = batches.map((b) => ({ ...b, teacherForcing: forced }));
-          const ours = await timeSteps(name, pool, timing, () => make(cfg));
+          const ours = await timeSteps(name, pool, timing, () => make(scanLstm, cfg));
           const t = torch?.values.get(`${kind}-${mode}-${size}`);
           const peer = t === undefined ? '' : ` torch-${torch!.device}=${fmt(t)} ratio=${(t / ours).toFixed(2)}`;
           console.log(`${name} ${backend.name} ours=${fmt(ours)}${peer}`);

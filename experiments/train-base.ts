@@ -4,7 +4,7 @@ import { clipCoefficient } from '../engine/optim/clip.js';
 import { tidy } from '../engine/state.js';
 import type { Tensor } from '../engine/tensor.js';
 import type { LossPoint } from '../masking/report-types.js';
-import { disposeBatch } from '../masking/train-stage.js';
+import { disposeBatch, type Batch } from '../masking/train-stage.js';
 import type { Module } from '../models/module.js';
 import type { AnyExperiment, BaseConfig } from './types.js';
 
@@ -16,26 +16,45 @@ export interface StepProgress {
 /** Called after every step with that step's loss, which it owns (reads when it wants, then disposes). */
 export type OnStep = (step: number, loss: Tensor) => Promise<void>;
 
-/** The training loop itself; the caller decides when to read losses back (each read is a sync). */
-export async function trainBaseSteps(def: AnyExperiment, model: Module, cfg: BaseConfig, seed: number, onStep: OnStep): Promise<void> {
-  const params = model.parameters();
-  params.forEach((p) => p.requireGrad());
-  const opt = new Adam(params, { lr: cfg.baseLr });
-  for (let step = 0; step < cfg.baseSteps; step++) {
-    const batch = def.batch(cfg, seed, 'base', step);
-    const loss = tidy(() => {
-      opt.zeroGrad();
-      const l = def.loss(model, batch, cfg);
+/** One base-training step at a time: Adam over every parameter, the gradient clipped by global norm. */
+export class BaseTrainer {
+  private readonly params: Tensor[];
+  private readonly opt: Adam;
+
+  constructor(private readonly def: AnyExperiment, private readonly model: Module, private readonly cfg: BaseConfig) {
+    this.params = model.parameters();
+    this.params.forEach((p) => p.requireGrad());
+    this.opt = new Adam(this.params, { lr: cfg.baseLr });
+  }
+
+  /** One step on `batch`; returns its loss (a scalar tensor the caller disposes). */
+  step(batch: Batch): Tensor {
+    return tidy(() => {
+      this.opt.zeroGrad();
+      const l = this.def.loss(this.model, batch, this.cfg);
       l.backward();
-      const { coef } = clipCoefficient(params, cfg.baseClip);
-      opt.step(coef);
+      const { coef } = clipCoefficient(this.params, this.cfg.baseClip);
+      this.opt.step(coef);
       return l;
     });
+  }
+
+  dispose(): void {
+    this.opt.zeroGrad();
+    this.opt.dispose();
+  }
+}
+
+/** The training loop itself; the caller decides when to read losses back (each read is a sync). */
+export async function trainBaseSteps(def: AnyExperiment, model: Module, cfg: BaseConfig, seed: number, onStep: OnStep): Promise<void> {
+  const trainer = new BaseTrainer(def, model, cfg);
+  for (let step = 0; step < cfg.baseSteps; step++) {
+    const batch = def.batch(cfg, seed, 'base', step);
+    const loss = trainer.step(batch);
     disposeBatch(batch);
     await onStep(step, loss);
   }
-  opt.zeroGrad();
-  opt.dispose();
+  trainer.dispose();
 }
 
 /** Base training that reads the loss every `logEvery` steps; returns the loss curve. */

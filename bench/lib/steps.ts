@@ -1,0 +1,80 @@
+/**
+ * For the step benchmarks: one base-training step and one mask-stage step of an experiment, set up as
+ * experiments/runner.ts sets up its phases (a freshly initialised net stands in for a trained one), and
+ * the backends to run them on.
+ */
+import type { Backend } from '../../engine/backend.js';
+import { setBackend } from '../../engine/setup.js';
+import type { Tensor } from '../../engine/tensor.js';
+import { BaseTrainer } from '../../experiments/train-base.js';
+import type { AnyExperiment, BaseConfig } from '../../experiments/types.js';
+import { MaskSet, maskTargets } from '../../masking/mask-set.js';
+import { MaskStageTrainer, type Batch } from '../../masking/train-stage.js';
+
+export interface TimedStep {
+  step(b: Batch): Tensor;
+  dispose(): void;
+}
+
+/** The base-training step: every parameter trained, the model in training mode (dropout on). */
+export function baseStep(def: AnyExperiment, cfg: BaseConfig): TimedStep {
+  const model = def.model(cfg).train();
+  const trainer = new BaseTrainer(def, model, cfg);
+  return {
+    step: (b) => trainer.step(b),
+    dispose: () => {
+      trainer.dispose();
+      model.dispose();
+    },
+  };
+}
+
+/** MaskStageTrainer.step over the frozen net in evaluation mode, logits on every weight but the biases. */
+export function maskStep(def: AnyExperiment, cfg: BaseConfig): TimedStep {
+  const model = def.model(cfg);
+  model.parameters().forEach((p: Tensor) => p.requireGrad(false));
+  model.eval();
+  const set = new MaskSet(maskTargets(model, { biases: false }));
+  const trainer = new MaskStageTrainer(set, { steps: 0, samples: cfg.samples, beta: cfg.beta, lr: cfg.maskLr, clip: cfg.maskClip }, [], def.regRows(cfg));
+  return {
+    step: (b) => trainer.step(b, (bb) => def.loss(model, bb, cfg)),
+    dispose: () => {
+      trainer.dispose();
+      set.dispose();
+      model.dispose();
+    },
+  };
+}
+
+export interface BackendPlanOptions {
+  backend: 'cpu' | 'webgpu' | 'all';
+  allowSoftware: boolean;
+}
+
+/**
+ * The backends a step benchmark runs and its cases on each: the CPU with all cases; webgpu with all on a
+ * hardware adapter, or with `softwareCases` on SwiftShader when --allow-software is given (else skipped;
+ * an error when webgpu alone was asked for).
+ */
+export async function planBackends<T>(
+  bench: string, opts: BackendPlanOptions, cases: T[], softwareCases: T[], softwareNote: string,
+): Promise<{ backend: Backend; cases: T[] }[]> {
+  const out: { backend: Backend; cases: T[] }[] = [];
+  if (opts.backend !== 'webgpu') out.push({ backend: await setBackend('cpu'), cases });
+  if (opts.backend === 'cpu') return out;
+  const auto = await setBackend('auto');
+  const gpu = auto.name === 'webgpu' ? auto : await setBackend('webgpu').catch(() => null);
+  const adapter = gpu?.description ?? 'none';
+  if (auto.name === 'webgpu') {
+    console.log(`# webgpu: ${adapter}`);
+    out.push({ backend: auto, cases });
+  } else if (gpu && opts.allowSoftware) {
+    console.log(`# webgpu: software adapter ${adapter}: ${softwareNote}`);
+    out.push({ backend: gpu, cases: softwareCases });
+  } else {
+    const why = gpu ? `only a software adapter (${adapter}); --allow-software runs ${softwareNote}` : 'no adapter';
+    if (opts.backend === 'webgpu') throw new Error(`${bench}: webgpu: ${why}`);
+    console.log(`# webgpu: skipped, ${why}`);
+  }
+  return out;
+}
