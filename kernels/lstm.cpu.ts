@@ -1,10 +1,9 @@
 /**
  * CPU reference of the fused LSTM cell (PyTorch's gate order i, f, g, o):
  *   c = σ(f)·c_prev + σ(i)·tanh(g),   h = σ(o)·tanh(c)
- * and its backward. The reference backward recomputes the activations from the pre-activation gates; the
- * CPU backend instead keeps them from the forward (`acts`, [B, 5H]: σ(i), σ(f), tanh(g), σ(o), tanh(c) per
- * row) and uses lstmCellBackwardFromActs: the five transcendental functions per element are most of the
- * cell's time, and an LSTM's backward would otherwise pay them again. The GPU recomputes (cheap there).
+ * and its backward. The CPU backend keeps the forward's activations (`acts`, [B, 5H]: σ(i), σ(f), tanh(g),
+ * σ(o), tanh(c) per row) for the backward: the five transcendental functions per element are most of the
+ * cell's time, and the backward would otherwise pay them again. The GPU recomputes them (cheap there).
  */
 
 // One-sided is safe in f64 (exp overflows to Infinity, giving 0, never NaN) and ~1.7× faster than the
@@ -42,7 +41,13 @@ export function lstmCellCpu(
   return { h, c };
 }
 
-/** lstmCellBackwardCpu's formulas on the activations the forward stored (f32-rounded, as the GPU's are). */
+/**
+ * Given ∂L/∂h and ∂L/∂c (the latter from the next step) and the forward's activations, ∂L/∂gates [B, 4H]
+ * and ∂L/∂c_prev [B, H]:
+ *   dc_total = dc + dh·σ(o)·(1 − tanh²c)
+ *   d(i, f, g, o) = dc_total·tanh(g)·σ'(i), dc_total·c_prev·σ'(f), dc_total·σ(i)·(1 − tanh²g), dh·tanh(c)·σ'(o)
+ *   dc_prev = dc_total·σ(f)
+ */
 export function lstmCellBackwardFromActs(
   acts: Float32Array, cPrev: Float32Array, dh: Float32Array, dc: Float32Array, batch: number, hidden: number,
 ): { dgates: Float32Array; dcPrev: Float32Array } {
@@ -69,35 +74,11 @@ export function lstmCellBackwardFromActs(
   return { dgates, dcPrev };
 }
 
-/**
- * Given ∂L/∂h and ∂L/∂c (the latter from the next step), ∂L/∂gates [B, 4H] and ∂L/∂c_prev [B, H]:
- *   dc_total = dc + dh·σ(o)·(1 − tanh²c)
- *   d(i, f, g, o) = dc_total·tanh(g)·σ'(i), dc_total·c_prev·σ'(f), dc_total·σ(i)·(1 − tanh²g), dh·tanh(c)·σ'(o)
- *   dc_prev = dc_total·σ(f)
- */
+/** lstmCellBackwardFromActs with the activations recomputed from the gates (when the forward kept none). */
 export function lstmCellBackwardCpu(
   gates: Float32Array, cPrev: Float32Array, dh: Float32Array, dc: Float32Array, batch: number, hidden: number,
 ): { dgates: Float32Array; dcPrev: Float32Array } {
-  const dgates = new Float32Array(batch * 4 * hidden);
-  const dcPrev = new Float32Array(batch * hidden);
-  const c = new Float32Array(1);
-  for (let b = 0; b < batch; b++) {
-    const g0 = b * 4 * hidden;
-    for (let j = 0; j < hidden; j++) {
-      const e = b * hidden + j;
-      const i = sigmoid(gates[g0 + j]);
-      const f = sigmoid(gates[g0 + hidden + j]);
-      const g = Math.tanh(gates[g0 + 2 * hidden + j]);
-      const o = sigmoid(gates[g0 + 3 * hidden + j]);
-      c[0] = f * cPrev[e] + i * g; // rounded to f32 like the forward's output
-      const tc = Math.tanh(c[0]);
-      const dcTotal = dc[e] + dh[e] * o * (1 - tc * tc);
-      dgates[g0 + j] = dcTotal * g * i * (1 - i);
-      dgates[g0 + hidden + j] = dcTotal * cPrev[e] * f * (1 - f);
-      dgates[g0 + 2 * hidden + j] = dcTotal * i * (1 - g * g);
-      dgates[g0 + 3 * hidden + j] = dh[e] * tc * o * (1 - o);
-      dcPrev[e] = dcTotal * f;
-    }
-  }
-  return { dgates, dcPrev };
+  const acts = new Float32Array(batch * 5 * hidden);
+  lstmCellCpu(gates, cPrev, batch, hidden, acts);
+  return lstmCellBackwardFromActs(acts, cPrev, dh, dc, batch, hidden);
 }

@@ -11,7 +11,6 @@ import { ArithLstm } from '../models/arith-lstm.js';
 import { LSTM } from '../models/lstm.js';
 import { orthogonal } from '../models/lstm-init.js';
 import { expectClose } from './checks/kernel-checks.js';
-import { lstmCellBackwardCpu, lstmCellBackwardFromActs, lstmCellCpu } from '../kernels/lstm.cpu.js';
 
 const values = async (t: Tensor): Promise<number[]> => Array.from(await t.toArray());
 
@@ -65,22 +64,6 @@ describe('the paper’s LSTM initialisation', () => {
     const std = Math.sqrt(iBlock.reduce((s, v) => s + v * v, 0) / iBlock.length);
     expect(std).toBeGreaterThan(0.6 * Math.sqrt(1 / (H + 10)));
     expect(std).toBeLessThan(1.4 * Math.sqrt(1 / (H + 10)));
-  });
-});
-
-describe('the CPU LSTM cell', () => {
-  it('the backward from the forward’s saved activations equals the recomputing reference', () => {
-    const [batch, hidden] = [5, 7];
-    const gates = Float32Array.from({ length: batch * 4 * hidden }, (_, i) => 4 * Math.sin(i * 1.3));
-    const cPrev = Float32Array.from({ length: batch * hidden }, (_, i) => Math.cos(i * 0.7));
-    const dh = Float32Array.from({ length: batch * hidden }, (_, i) => Math.sin(i * 2.1));
-    const dc = Float32Array.from({ length: batch * hidden }, (_, i) => Math.cos(i * 0.3));
-    const acts = new Float32Array(batch * 5 * hidden);
-    lstmCellCpu(gates, cPrev, batch, hidden, acts);
-    const fromActs = lstmCellBackwardFromActs(acts, cPrev, dh, dc, batch, hidden);
-    const reference = lstmCellBackwardCpu(gates, cPrev, dh, dc, batch, hidden);
-    expectClose(fromActs.dgates, reference.dgates, 1e-6, 'dgates');
-    expectClose(fromActs.dcPrev, reference.dcPrev, 1e-6, 'dcPrev');
   });
 });
 
