@@ -1,0 +1,10 @@
+import { setBackend } from './engine/setup.js';
+import { loadCheckpoint } from './engine/io/checkpoint.js';
+import { scanLstm } from './experiments/scan-lstm.js';
+await setBackend('cpu');
+const cfg = { ...scanLstm.config('small'), evalLimit: 400 };
+const m = scanLstm.model(cfg);
+const base = await loadCheckpoint('/tmp/runs/scan-lstm/seed-1', 'base');
+m.namedParameters().forEach(([n, p]) => p.assign(base!.tensors[n]));
+m.eval();
+for (const s of scanLstm.evalSets) console.log(s, (await scanLstm.evaluate((fn) => fn(m), cfg, 1, s)).accuracy);
