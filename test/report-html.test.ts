@@ -59,7 +59,7 @@ describe('report.html', () => {
     const sets = (o: Record<string, Record<string, number>>) => Object.fromEntries(Object.entries(remap(o)).map(([k, v]) => [k, remap(v)]));
     const accuracy = { ...sets(sample.accuracy), not_pair1_iofull: { pair1: 0.011, pair2: 0.97 }, not_pair2_iofull: { pair1: 0.96, pair2: 0.013 } };
     const plus: Report = {
-      ...sample, experiment: 'doubleadd-mlp', seeds: [7], seed: 7, accuracy, accuracyStd: sets(sample.accuracyStd),
+      ...sample, experiment: 'doubleadd-mlp', config: { ...sample.config, compared: ['pair1', 'pair2'] }, seeds: [7], seed: 7, accuracy, accuracyStd: sets(sample.accuracyStd),
       layers: sample.layers.map((l) => ({ ...l, kept: remap(l.kept), iouStd: undefined, iominStd: undefined })),
       confusion: undefined, sweeps: undefined, halfMask: undefined, histogram: undefined, training: undefined, totalSharedStd: undefined,
     };
@@ -67,6 +67,27 @@ describe('report.html', () => {
     for (const s of ['¬pair 1 (I/O full)', '¬pair 2 mask', 'pair 1 mask', 'Is the same function', '97.0\u202f%']) expect(page).toContain(s);
     expect(page).not.toContain('<span class="std">');
     for (const p of reportPlots(plus)) expect(() => compile(p.spec), p.id).not.toThrow();
+  });
+
+  it('renders a SCAN report: accuracy per mask and split, the output tokens’ removed weights', () => {
+    const splits = ['simple', 'length', 'addprim_jump', 'addprim_turn_left'];
+    const row = (...v: number[]) => Object.fromEntries(splits.map((s, i) => [s, v[i]]));
+    const masks = ['none', 'full', 'jump', 'length', 'turn_left'];
+    const accuracy = Object.fromEntries(masks.map((m, i) => [m, row(0.99, 0.1 + i / 100, m === 'jump' ? 0.02 : 0.97, 0.98)]));
+    const tokenRemoved = { EOS: 3, I_WALK: 5, I_LOOK: 4, I_RUN: 6, I_JUMP: 41, I_TURN_LEFT: 7, I_TURN_RIGHT: 6 };
+    const scan: Report = {
+      ...sample, experiment: 'scan-lstm', seeds: [1], seed: 1, accuracy, accuracyStd: Object.fromEntries(masks.map((m) => [m, row(0, 0, 0, 0)])),
+      config: { ...sample.config, compared: ['full', 'jump'] }, tokenRemoved,
+      layers: sample.layers.map((l) => ({ ...l, kept: { full: l.kept.full, jump: l.kept.add, length: l.kept.mul, turn_left: l.kept.mul }, iouStd: undefined, iominStd: undefined })),
+      confusion: undefined, sweeps: undefined, halfMask: undefined, totalSharedStd: undefined,
+    };
+    const page = renderReportHtml(scan);
+    for (const s of ['Does a mask trained on one SCAN split', 'jump mask', 'turn left mask', 'addprim jump', 'Output tokens: weights the jump mask removes', 'weights of the full mask also in the jump mask']) {
+      expect(page).toContain(s);
+    }
+    const plots = reportPlots(scan);
+    expect(plots.map((p) => p.id)).toContain('token-removed');
+    for (const p of plots) expect(() => compile(p.spec), p.id).not.toThrow();
   });
 
   it.skipIf(!existsSync(CHROMIUM))('draws every plot offline in Chromium', async () => {
