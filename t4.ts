@@ -1,0 +1,11 @@
+import { setBackend } from './engine/setup.js';
+import { runSeed } from './experiments/runner.js';
+import { scanLstm } from './experiments/scan-lstm.js';
+await setBackend('cpu');
+const [beta, steps] = process.argv.slice(2).map(Number);
+const def = { ...scanLstm, stages: ['full', 'jump'], evalSets: ['simple', 'addprim_jump'], evalMasks: (st: any) => ({ full: st.full.keep(), jump: st.jump.keep() }) };
+const cfg = { ...scanLstm.config('small'), beta, maskSteps: steps, evalLimit: 600 };
+const r = await runSeed({ def, cfg, seed: 1, out: `/tmp/trial-${beta}-${steps}`, baseDir: '/tmp/runs/scan-lstm/seed-1' });
+const total = r.layerWeights.reduce((a, b) => a + b);
+const kept = Object.entries(r.kept).map(([k, v]) => `${k} ${(100 * v.reduce((a, b) => a + b) / total).toFixed(1)}%`);
+console.log('beta', beta, 'steps', steps, JSON.stringify(r.accuracy), JSON.stringify(r.tokenRemoved), kept.join(', '));
