@@ -71,6 +71,8 @@ const BASE_COLOR: Record<string, [string, string]> = {
   add: ['#2563eb', '#93c5fd'], pair1: ['#2563eb', '#93c5fd'],
   mul: ['#ea580c', '#fdba74'], pair2: ['#ea580c', '#fdba74'],
   full: ['#475569', '#cbd5e1'], none: ['#a8a29e', '#e7e5e4'],
+  // SCAN's split masks.
+  jump: ['#dc2626', '#fca5a5'], length: ['#16a34a', '#86efac'], turn_left: ['#0891b2', '#67e8f9'],
 };
 const EXTRA = [['#16a34a', '#86efac'], ['#9333ea', '#d8b4fe'], ['#0891b2', '#67e8f9'], ['#be123c', '#fda4af']];
 
