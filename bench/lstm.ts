@@ -36,8 +36,9 @@ interface Case {
 const lstmCase = (batch: number, hidden: number, steps: number): Case => ({
   name: `lstm-b${batch}-h${hidden}-t${steps}`, batch, steps, input: hidden, hidden, layers: 1,
 });
-const FULL = lstmCase(256, 256, 50);
-const QUICK = lstmCase(32, 64, 10);
+/** The issue's cases: SCAN's width (200) and the arithmetic LSTMs' (256). */
+const FULL = [lstmCase(256, 200, 50), lstmCase(256, 256, 50)];
+const QUICK = [lstmCase(32, 64, 10)];
 
 interface Options {
   backend: 'cpu' | 'webgpu' | 'all';
@@ -148,10 +149,10 @@ function parseArgs(args: string[]): Options {
 }
 
 /** The backends to run with their case: webgpu through the GPUDevice tfjs-webgpu opened, the quick size on SwiftShader. */
-async function plan(opts: Options): Promise<{ backend: Backend; gpu: SharedGpu | null; c: Case }[]> {
+async function plan(opts: Options): Promise<{ backend: Backend; gpu: SharedGpu | null; cases: Case[] }[]> {
   const size = opts.quick ? QUICK : FULL;
-  const out: { backend: Backend; gpu: SharedGpu | null; c: Case }[] = [];
-  if (opts.backend !== 'webgpu') out.push({ backend: await ms.setBackend('cpu'), gpu: null, c: size });
+  const out: { backend: Backend; gpu: SharedGpu | null; cases: Case[] }[] = [];
+  if (opts.backend !== 'webgpu') out.push({ backend: await ms.setBackend('cpu'), gpu: null, cases: size });
   if (opts.backend === 'cpu') return out;
   const gpu = await startTfjsWebgpu();
   if (!gpu) {
@@ -160,7 +161,7 @@ async function plan(opts: Options): Promise<{ backend: Backend; gpu: SharedGpu |
     return out;
   }
   console.log(`# webgpu: one GPUDevice shared by both libraries, adapter: ${gpu.adapter}${gpu.swiftshader ? ' (SwiftShader: quick size only)' : ''}`);
-  out.push({ backend: await ms.setBackend('webgpu', { device: gpu.device }), gpu, c: gpu.swiftshader ? QUICK : size });
+  out.push({ backend: await ms.setBackend('webgpu', { device: gpu.device }), gpu, cases: gpu.swiftshader ? QUICK : size });
   return out;
 }
 
@@ -174,13 +175,13 @@ export async function main(args: string[]): Promise<void> {
   if (!opts.torch) console.log('# torch: skipped (--no-torch)');
   else if (!hasTorch()) console.log('# torch: skipped, /usr/bin/python3 cannot import torch');
   else {
-    const cases = [...new Map(runs.map((r) => [r.c.name, r.c])).values()];
+    const cases = [...new Map(runs.flatMap((r) => r.cases.map((c) => [c.name, c] as const))).values()];
     console.log(`# torch: nn.LSTM, on CPU ${opts.torchThreads} intra-op thread(s), OpenBLAS 1 thread; or CUDA when present`);
     torch = runTorchPeer('torch_lstm.py', { cases, minSeconds: timing.minSeconds, rounds: timing.rounds, threads: opts.torchThreads }, 1);
   }
   if (!opts.tfjs) console.log('# tfjs: skipped (--no-tfjs)');
   else await registerTfjsGradients();
-  for (const { backend, c } of runs) {
+  for (const { backend, c } of runs.flatMap((r) => r.cases.map((c) => ({ backend: r.backend, c })))) {
     const data = await inputs(c);
     await ms.setBackend(backend);
     const runners = [oursRunner(c, data)];
