@@ -89,6 +89,9 @@ export function lstmSequence(
     || h0.shape.join() !== `${batch},${hidden}` || c0.shape.join() !== `${batch},${hidden}`) {
     throw new Error(`lstmSequence: projected input ${fmt(xProj.shape)}, W_hh ${fmt(weightHh.shape)}, h0 ${fmt(h0.shape)}, c0 ${fmt(c0.shape)} do not fit [B, T, 4H], [4H, H], [B, H]`);
   }
+  if (weightHh.rank === 3 && batch % weightHh.shape[0] !== 0) {
+    throw new Error(`lstmSequence: batch of ${batch} rows cannot be cut into ${weightHh.shape[0]} mask-sample slices (it must be divisible by K)`);
+  }
   const needGrad = gradEnabled() && [xProj, weightHh, h0, c0].some((t) => t.requiresGrad);
   const saved: SavedStep[] = [];
   const { outputs, h, c } = noGrad(() => {

@@ -89,5 +89,5 @@ export interface ExtraAnalysis {
   tokenRemoved?: Record<string, number>;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+/** Any experiment, whatever its config, model and batch types (the registry, runner and CLI hold them all). */
 export type AnyExperiment = ExperimentDef<any, any, any>;

@@ -10,6 +10,7 @@ import { stack } from '../engine/ops-concat.js';
 import { ArithLstm } from '../models/arith-lstm.js';
 import { LSTM } from '../models/lstm.js';
 import { orthogonal } from '../models/lstm-init.js';
+import { withParams } from '../models/param-override.js';
 import { expectClose } from './checks/kernel-checks.js';
 
 const values = async (t: Tensor): Promise<number[]> => Array.from(await t.toArray());
@@ -90,6 +91,16 @@ describe('an LSTM run one step at a time', () => {
     expectClose(await values(stepwise), await values(whole.output), 1e-6, 'outputs');
     stepwise.mul(w).sum().backward();
     for (const [i, p] of lstm.parameters().entries()) expectClose(await values(p.grad!), expected[i], 1e-5, `gradient ${i}`);
+  });
+});
+
+describe('a masked LSTM', () => {
+  it('refuses a batch that does not split into the K mask samples', () => {
+    ms.manualSeed(8);
+    const lstm = new LSTM(3, 4, 1);
+    const w = lstm.params[0].weightHh;
+    const sampled = stack([w, w, w]);
+    expect(() => withParams(new Map([[w, sampled]]), () => lstm.forward(ms.rand([4, 2, 3])))).toThrow(/lstmSequence: batch of 4 rows cannot be cut into 3 mask-sample slices/);
   });
 });
 
