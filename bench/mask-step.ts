@@ -11,12 +11,10 @@
 import { cpus, loadavg } from 'node:os';
 import { setBackend } from '../engine/setup.js';
 import { manualSeed } from '../engine/state.js';
-import type { Tensor } from '../engine/tensor.js';
 import { addmulMlp } from '../experiments/addmul.js';
 import type { ArithConfig } from '../experiments/types.js';
-import type { Batch } from '../masking/train-stage.js';
-import { baseStep, maskStep, planBackends } from './lib/steps.js';
-import { secondsPerStep, type Runner, type TimingOptions } from './lib/timing.js';
+import { baseStep, lossRunner, maskStep, planBackends, type TimedStep } from './lib/steps.js';
+import { secondsPerStep, type TimingOptions } from './lib/timing.js';
 import { hasTorch, runTorchPeer } from './peers/torch.js';
 import { benchOptions, isBackendChoice, isPositiveInt } from './lib/options.js';
 
@@ -32,27 +30,8 @@ interface Options {
   torchThreads: number;
 }
 
-/** A runner over a pool of prepared batches: each step disposes the previous loss; sync reads the last one. */
-function lossRunner(pool: Batch[], step: (b: Batch) => Tensor): Runner & { lastLoss: number } {
-  let i = 0;
-  let last: Tensor | null = null;
-  const r = {
-    lastLoss: NaN,
-    step: () => {
-      last?.dispose();
-      last = step(pool[i++ % pool.length]);
-    },
-    sync: async () => {
-      if (!last) return;
-      r.lastLoss = await last.item();
-      last.dispose();
-      last = null;
-    },
-  };
-  return r;
-}
 
-async function timeSteps(phase: string, cfg: ArithConfig, makeStep: () => { step: (b: Batch) => Tensor; dispose(): void }): Promise<number> {
+async function timeSteps(phase: string, cfg: ArithConfig, makeStep: () => TimedStep): Promise<number> {
   manualSeed(1);
   const pool = Array.from({ length: POOL }, (_, s) => addmulMlp.batch(cfg, 0, phase, s));
   const { step, dispose } = makeStep();

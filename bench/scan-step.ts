@@ -28,8 +28,8 @@ import type { Tensor } from '../engine/tensor.js';
 import { scanConfig, scanLstm, type ScanBatch, type ScanConfig } from '../experiments/scan-lstm.js';
 import { scanVocab } from '../data/scan.js';
 import { disposeBatch } from '../masking/train-stage.js';
-import { baseStep, maskStep, planBackends } from './lib/steps.js';
-import { secondsPerStep, type Runner, type TimingOptions } from './lib/timing.js';
+import { baseStep, lossRunner, maskStep, planBackends, type TimedStep } from './lib/steps.js';
+import { secondsPerStep, type TimingOptions } from './lib/timing.js';
 import { hasTorch, runTorchPeer } from './peers/torch.js';
 import { benchOptions, isBackendChoice, isPositiveInt } from './lib/options.js';
 
@@ -52,36 +52,15 @@ const timingFor = (quick: boolean): { pool: number; timing: TimingOptions } =>
     ? { pool: 2, timing: { minSeconds: 0.3, maxIters: 20, rounds: 1, warmUpSteps: 1 } }
     : { pool: 4, timing: { minSeconds: 1, maxIters: 20, rounds: 2, warmUpSteps: 1 } };
 
-type StepFn = (b: ScanBatch) => Tensor;
 
-/** A runner whose step trains on every batch of the pool in turn; sync reads the last loss. */
-function poolRunner(pool: ScanBatch[], step: StepFn): Runner & { lastLoss: number } {
-  let last: Tensor | null = null;
-  const r = {
-    lastLoss: NaN,
-    step: () => {
-      for (const b of pool) {
-        last?.dispose();
-        last = step(b);
-      }
-    },
-    sync: async () => {
-      if (!last) return;
-      r.lastLoss = await last.item();
-      last.dispose();
-      last = null;
-    },
-  };
-  return r;
-}
 
 /** The experiment's batches 0..n−1 of phase 'base' (seed 0), on the current backend. */
 const makePool = (cfg: ScanConfig, n: number): ScanBatch[] => Array.from({ length: n }, (_, s) => scanLstm.batch(cfg, 0, 'base', s));
 
-async function timeSteps(name: string, pool: ScanBatch[], timing: TimingOptions, make: () => { step: StepFn; dispose(): void }): Promise<number> {
+async function timeSteps(name: string, pool: ScanBatch[], timing: TimingOptions, make: () => TimedStep): Promise<number> {
   manualSeed(1);
   const { step, dispose } = make();
-  const runner = poolRunner(pool, step);
+  const runner = lossRunner(pool, step, pool.length);
   const [seconds] = await secondsPerStep([runner], timing);
   if (!Number.isFinite(runner.lastLoss)) console.log(`warning: ${name}: loss ${runner.lastLoss}`);
   dispose();

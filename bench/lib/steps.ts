@@ -10,6 +10,7 @@ import { BaseTrainer } from '../../experiments/train-base.js';
 import type { AnyExperiment, BaseConfig } from '../../experiments/types.js';
 import { MaskSet, maskTargets } from '../../masking/mask-set.js';
 import { MaskStageTrainer, type Batch } from '../../masking/train-stage.js';
+import type { Runner } from './timing.js';
 
 export interface TimedStep {
   step(b: Batch): Tensor;
@@ -77,4 +78,29 @@ export async function planBackends<T>(
     console.log(`# webgpu: skipped, ${why}`);
   }
   return out;
+}
+
+/**
+ * A timing runner over a pool of prepared batches: each of its steps trains on the next `perStep` batches
+ * in turn (disposing the previous loss); sync reads the last loss back.
+ */
+export function lossRunner(pool: Batch[], step: (b: Batch) => Tensor, perStep = 1): Runner & { lastLoss: number } {
+  let i = 0;
+  let last: Tensor | null = null;
+  const r = {
+    lastLoss: NaN,
+    step: () => {
+      for (let k = 0; k < perStep; k++) {
+        last?.dispose();
+        last = step(pool[i++ % pool.length]);
+      }
+    },
+    sync: async () => {
+      if (!last) return;
+      r.lastLoss = await last.item();
+      last.dispose();
+      last = null;
+    },
+  };
+  return r;
 }

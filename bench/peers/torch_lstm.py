@@ -5,20 +5,12 @@ Reads {"cases": [{"name", "batch", "steps", "input", "hidden", "layers"}], "minS
 batch-first LSTM from a zero state over a fixed input (which needs no gradient), loss (out * w).sum(),
 backward into the weights. CPU: `threads` intra-op threads (OpenBLAS on LD_LIBRARY_PATH); CUDA: cuDNN, fp32, TF32 off.
 """
-import json
-import sys
 import time
 
 import torch
+from torch_setup import setup
 
-cfg = json.load(sys.stdin)
-torch.set_num_threads(cfg.get("threads", 2))
-torch.manual_seed(0)
-dev = "cuda" if torch.cuda.is_available() else "cpu"
-torch.backends.cuda.matmul.allow_tf32 = False
-torch.backends.cudnn.allow_tf32 = False
-sync = torch.cuda.synchronize if dev == "cuda" else (lambda: None)
-print("device", dev, flush=True)
+cfg, dev, sync = setup(2)
 
 
 def timed(step, n):

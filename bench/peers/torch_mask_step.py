@@ -8,22 +8,14 @@ the batch through W ⊙ m_k by torch.bmm, CE per digit + β/B·Σl, clip 1 on th
 Base step: Adam 1e-3 on the weights, clip 1. CPU: `threads` intra-op threads (OpenBLAS on LD_LIBRARY_PATH);
 CUDA: fp32, TF32 off.
 """
-import json
-import sys
 import time
 
 import torch
 import torch.nn.functional as F
+from torch_setup import setup
 
-cfg = json.load(sys.stdin)
-torch.set_num_threads(cfg.get("threads", 2))
-torch.manual_seed(0)
-dev = "cuda" if torch.cuda.is_available() else "cpu"
-torch.backends.cuda.matmul.allow_tf32 = False
-torch.backends.cudnn.allow_tf32 = False
-sync = torch.cuda.synchronize if dev == "cuda" else (lambda: None)
+cfg, dev, sync = setup(2)
 B, K, beta = cfg["batch"], cfg["samples"], cfg["beta"]
-print("device", dev, flush=True)
 
 
 def make_mlp(width):

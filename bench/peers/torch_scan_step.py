@@ -33,18 +33,12 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence
+from torch_setup import setup
 
 # cuDNN copies substituted (non-contiguous) LSTM weights into one buffer per call and warns each time.
 warnings.filterwarnings("ignore", message=".*RNN module weights are not part of single contiguous chunk.*")
 
-cfg = json.load(sys.stdin)
-torch.set_num_threads(cfg.get("threads", 1))
-torch.manual_seed(0)
-dev = "cuda" if torch.cuda.is_available() else "cpu"
-torch.backends.cuda.matmul.allow_tf32 = False
-torch.backends.cudnn.allow_tf32 = False
-sync = torch.cuda.synchronize if dev == "cuda" else (lambda: None)
-print("device", dev, flush=True)
+cfg, dev, sync = setup(1)
 
 
 class Seq2Seq(nn.Module):
