@@ -5,7 +5,7 @@
  */
 import { zeros } from './create.js';
 import { recordMulti } from './multi-output.js';
-import { stack, unstack } from './ops-concat.js';
+import { split, stack, unstack } from './ops-concat.js';
 import { gradEnabled, noGrad } from './state.js';
 import { backendOf, expectDtype, fromStorage, where } from './ops.js';
 import { fmt } from './shape.js';
@@ -117,26 +117,41 @@ export function lstmSequence(
   recordMulti('lstmSequence', [output, hOut, cOut], [xProj, weightHh, h0, c0], ([dOut, dhN, dcN], needs) => {
     let dh = dhN ? dhN.detach() : zeros([batch, hidden]);
     let dc = dcN ? dcN.detach() : zeros([batch, hidden]);
-    const dOuts = dOut ? unstack(dOut, 1) : null;
+    // Per step [B, 1, H] pieces (split, not unstack: a piece and its reshaped view are both released).
+    const dOuts = dOut ? split(dOut, new Array<number>(steps).fill(1), 1) : null;
     const dGates: Tensor[] = new Array<Tensor>(steps);
+    // Each step's temporaries are released as soon as the step is done: a long sequence would otherwise
+    // hold a handful of [B, H] gradients per step until the caller's tidy ends.
+    const release = (keep: Tensor, ...ts: (Tensor | null)[]): void => new Set(ts).forEach((t) => t && t !== keep && t.dispose());
     for (let t = steps - 1; t >= 0; t--) {
       const mask = valid?.[t];
-      const dhOut = dOuts ? dh.add(dOuts[t]) : dh;
-      // A row past its length passes its state's gradient straight to the previous step; its cell gets none.
-      const stopped = mask ? mask.mul(-1).add(1) : null;
-      const dhStep = mask ? dhOut.mul(mask) : dhOut;
-      const dcStep = mask ? dc.mul(mask) : dc;
-      const dhSkip = stopped ? dh.mul(stopped) : null;
-      const dcSkip = stopped ? dc.mul(stopped) : null;
+      // The gradient reaching h_t from the step's output and from the next step.
+      const dOutStep = dOuts ? dOuts[t].reshape(batch, hidden) : null;
+      const dhIn = dOutStep ? dh.add(dOutStep) : dh;
+      let dhCell = dhIn;
+      let dcCell = dc;
+      let dhSkip: Tensor | null = null;
+      let dcSkip: Tensor | null = null;
+      if (mask) {
+        // A row past its length passes its state's gradient straight to the previous step (its output was
+        // 0, so none comes from there); its cell gets none.
+        const negated = mask.mul(-1);
+        const stopped = negated.add(1);
+        [dhCell, dcCell, dhSkip, dcSkip] = [dhIn.mul(mask), dc.mul(mask), dh.mul(stopped), dc.mul(stopped)];
+        [negated, stopped].forEach((m) => m.dispose());
+      }
       const s = saved[t];
-      const g = be.lstmCellBackward(s.gates.storage, s.cPrev.storage, dhStep.storage, dcStep.storage, batch, hidden, s.acts?.storage);
+      const g = be.lstmCellBackward(s.gates.storage, s.cPrev.storage, dhCell.storage, dcCell.storage, batch, hidden, s.acts?.storage);
       dGates[t] = fromStorage(be, g.dgates, [batch, four]);
       const dcPrev = fromStorage(be, g.dcPrev, [batch, hidden]);
       const dhPrev = recurrentProductBackward(dGates[t], weightHh);
-      dh = dhSkip ? dhPrev.add(dhSkip) : dhPrev;
-      dc = dcSkip ? dcPrev.add(dcSkip) : dcPrev;
+      const [nextDh, nextDc] = [dhSkip ? dhPrev.add(dhSkip) : dhPrev, dcSkip ? dcPrev.add(dcSkip) : dcPrev];
+      release(nextDh, dh, dhIn, dhCell, dhSkip, dhPrev, dOutStep, dOuts?.[t] ?? null);
+      release(nextDc, dc, dcCell, dcSkip, dcPrev);
+      [dh, dc] = [nextDh, nextDc];
     }
     const dX = stack(dGates, 1);
+    dGates.forEach((d) => d.dispose());
     let dW: Tensor | null = null;
     if (needs[1]) {
       const hPrev = stack(saved.map((s) => s.hPrev), 1);
@@ -144,6 +159,7 @@ export function lstmSequence(
       dW = weightHh.rank === 2
         ? dX.reshape(-1, four).matmul(hPrev.reshape(-1, hidden), { transA: true })
         : dX.reshape(weightHh.shape[0], -1, four).matmul(hPrev.reshape(weightHh.shape[0], -1, hidden), { transA: true });
+      hPrev.dispose();
     }
     return [needs[0] ? dX : null, dW, needs[2] ? dh : null, needs[3] ? dc : null];
   });
