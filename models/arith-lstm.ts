@@ -11,7 +11,7 @@ import { concat, split, stack, unstack } from '../engine/ops-concat.js';
 import { fmt } from '../engine/shape.js';
 import type { Tensor } from '../engine/tensor.js';
 import { Linear } from './linear.js';
-import { LSTM } from './lstm.js';
+import { LSTM, uniformWidth } from './lstm.js';
 import { Module, childParameters } from './module.js';
 
 export interface ArithLstmOptions {
@@ -29,17 +29,26 @@ export interface ArithLstmOptions {
 export class ArithLstm extends Module {
   readonly lstm: LSTM;
   readonly out: Linear;
+  /** only_one_io: per tuple, a 0/1 row over the inputs that keeps that tuple's block (made once). */
+  private readonly tupleMasks: Tensor[];
 
   constructor(readonly opts: ArithLstmOptions) {
     super();
-    const width = opts.hidden[0];
-    if (opts.hidden.some((h) => h !== width)) throw new Error(`ArithLstm: all LSTM layers must have the same width, got [${opts.hidden.join(',')}]`);
+    const width = uniformWidth('ArithLstm', opts.hidden);
     const tuples = opts.tuples ?? 1;
     if (opts.mode === 'only_one_io' && (opts.inputs % tuples !== 0 || opts.outputs % tuples !== 0)) {
       throw new Error(`ArithLstm: ${opts.inputs} inputs and ${opts.outputs} outputs do not split into ${tuples} tuples`);
     }
     this.lstm = new LSTM(opts.inputs, width, opts.hidden.length, { init: 'paper' });
     this.out = new Linear(width, opts.outputs);
+    const block = opts.inputs / tuples;
+    this.tupleMasks = opts.mode === 'repeat' ? [] : Array.from({ length: tuples }, (_, j) =>
+      tensor(Float32Array.from({ length: opts.inputs }, (_, i) => (Math.floor(i / block) === j ? 1 : 0)), [opts.inputs]).keep());
+  }
+
+  override dispose(): void {
+    super.dispose();
+    this.tupleMasks.forEach((m) => m.dispose());
   }
 
   /** The input-layer weight (columns = inputs) and the output layer, for the copy-weights control. */
@@ -59,9 +68,8 @@ export class ArithLstm extends Module {
       const h = unstack(this.lstm.forward(seq).h);
       return this.out.forward(h[h.length - 1]);
     }
-    const tuples = this.opts.tuples ?? 1;
-    const block = inputs / tuples;
-    const alone = Array.from({ length: tuples }, (_, j) => x.mul(tensor(Float32Array.from({ length: inputs }, (_, i) => (Math.floor(i / block) === j ? 1 : 0)), [inputs])));
+    const tuples = this.tupleMasks.length;
+    const alone = this.tupleMasks.map((m) => x.mul(m));
     const seq = stack(alone.flatMap((xj) => new Array<Tensor>(steps).fill(xj)), 1);
     const hs = unstack(this.lstm.forward(seq).output, 1);
     const outBlock = this.opts.outputs / tuples;

@@ -132,3 +132,10 @@ export class LSTM extends Module {
     );
   }
 }
+
+/** The one width of a stack of LSTM layers given as a list of widths (configs list one per layer). */
+export function uniformWidth(model: string, hidden: readonly number[]): number {
+  const width = hidden[0];
+  if (hidden.length === 0 || hidden.some((h) => h !== width)) throw new Error(`${model}: all LSTM layers must have the same width, got [${hidden.join(',')}]`);
+  return width;
+}

@@ -13,7 +13,7 @@ import { noGrad } from '../engine/state.js';
 import type { Tensor } from '../engine/tensor.js';
 import { dropout } from './dropout.js';
 import { Linear } from './linear.js';
-import { LSTM, type LstmState } from './lstm.js';
+import { LSTM, uniformWidth, type LstmState } from './lstm.js';
 import { Module, childParameters } from './module.js';
 
 export interface Seq2SeqOptions {
@@ -37,8 +37,7 @@ export class Seq2SeqLstm extends Module {
 
   constructor(readonly opts: Seq2SeqOptions) {
     super();
-    const width = opts.hidden[0];
-    if (opts.hidden.some((h) => h !== width)) throw new Error(`Seq2SeqLstm: all LSTM layers must have the same width, got [${opts.hidden.join(',')}]`);
+    const width = uniformWidth('Seq2SeqLstm', opts.hidden);
     // nn.Embedding's init, N(0, 1).
     const table = (rows: number): Tensor => noGrad(() => randn([rows, opts.embedding])).keep().requireGrad();
     this.encoderEmbedding = table(opts.inputVocab);
