@@ -7,10 +7,10 @@
  * other processes the numbers swing by ±30% from run to run, threads most: compare several runs.
  */
 import type { MatmulSpec } from '../engine/backend.js';
-import { matmulCpu } from '../kernels/matmul.cpu.js';
-import { matmulFast, setMatmulThreads, wasmGemmAvailable } from '../kernels/matmul.wasm-runner.js';
+import { matmulCpu } from '../kernels/cpu/matmul.js';
+import { matmulFast, setMatmulThreads, wasmGemmAvailable } from '../kernels/cpu/matmul.fast.js';
 import { secondsPerStep } from './lib/timing.js';
-import { uniformCpu } from '../kernels/random.cpu.js';
+import { uniformCpu } from '../engine/random.js';
 
 interface Case {
   name: string;

@@ -1,20 +1,20 @@
 /**
  * Milliseconds per call of the CPU mask kernels and Adam step, plain-JS reference vs WebAssembly SIMD
- * (kernels/mask.wasm-runner.ts, kernels/adam.wasm-runner.ts; bit-identical results), at the size of the
+ * (kernels/cpu/mask.fast.ts, kernels/cpu/adam.fast.ts; bit-identical results), at the size of the
  * +/× MLP 42→256×4→20's masked weights: n = 212,480, K = 4 samples.
  * Usage: npx tsx bench/mask-wasm.ts [--quick]
  * "alloc K·n" is allocating the forward's K·n-float result and writing it once, which both sides pay: on
  * some machines (VMs) first touches of fresh pages cost several ms, and whether a call gets fresh pages
  * depends on when the garbage collector last freed an old result, so forward timings swing with it.
  */
-import { adamCpu } from '../kernels/adam.cpu.js';
-import { adamFast, wasmAdamAvailable } from '../kernels/adam.wasm-runner.js';
-import { maskSampleBackwardCpu, maskSampleCpu } from '../kernels/mask.cpu.js';
+import { adamCpu } from '../kernels/cpu/adam.js';
+import { adamFast, wasmAdamAvailable } from '../kernels/cpu/adam.fast.js';
+import { maskSampleBackwardCpu, maskSampleCpu } from '../kernels/cpu/mask.js';
 import {
   maskSampleBackwardFast, maskSampleFast, wasmMaskAvailable, wasmMaskExpExact,
-} from '../kernels/mask.wasm-runner.js';
+} from '../kernels/cpu/mask.fast.js';
 import { secondsPerStep, type Runner } from './lib/timing.js';
-import { uniformCpu } from '../kernels/random.cpu.js';
+import { uniformCpu } from '../engine/random.js';
 
 const N = 212_480;
 const K = 4;

@@ -9,7 +9,7 @@
  * double-add: pairs (a1, b1), (a2, b2); targets (a1 + b1) mod 100 and (a2 + b2) mod 100.
  *   Input 80 = pair 1's 40 digit dims then pair 2's; targets 4 digits (pair 1's two, then pair 2's).
  */
-import { pcgHash, randomBits, streamKeys, type StreamKeys } from '../kernels/random.cpu.js';
+import { pcgHash, randomBits, streamKeys, type StreamKeys } from '../engine/random.js';
 
 export const ADDMUL_INPUTS = 42;
 export const DOUBLE_ADD_INPUTS = 80;

@@ -21,7 +21,7 @@
  * train sets carry one copy of the primitive after every 9 other commands). Shuffle before iterating
  * in order.
  */
-import { randomBits, streamKeys } from '../kernels/random.cpu.js';
+import { randomBits, streamKeys } from '../engine/random.js';
 import { allCommands, SCAN_ACTIONS, SCAN_WORDS } from './scan-grammar.js';
 
 export { SCAN_ACTIONS, SCAN_WORDS, SCAN_PRIMITIVES, SCAN_DIRECTIONS } from './scan-grammar.js';

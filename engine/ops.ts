@@ -26,7 +26,10 @@ export function backendOf(op: string, tensors: readonly Tensor[]): Backend {
   const b = tensors[0].live(op).backend;
   for (const t of tensors) {
     const tb = t.live(op).backend;
-    if (tb !== b) throw new Error(`${op}: tensors live on different backends (${b.name} and ${tb.name})`);
+    if (tb !== b) {
+      const which = tb.name === b.name ? `two ${b.name} backend instances` : `${b.name} and ${tb.name}`;
+      throw new Error(`${op}: tensors live on different backends (${which})`);
+    }
   }
   return b;
 }

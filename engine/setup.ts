@@ -1,9 +1,9 @@
 /** Choosing the backend: 'cpu', 'webgpu' (fails with a hint when there is no adapter), or 'auto'. */
 import type { Backend, BackendName } from './backend.js';
-import { CpuBackend } from './cpu/backend.js';
-import { NO_ADAPTER_HINT, acquireDevice } from './device.js';
+import { cpuBackend as cpu } from '../kernels/cpu/backend.js';
+import { NO_ADAPTER_HINT, acquireDevice } from '../kernels/webgpu/device.js';
 import { activeBackend, useBackend } from './state.js';
-import { WebGpuBackend } from './webgpu/backend.js';
+import { WebGpuBackend } from '../kernels/webgpu/backend.js';
 
 export type BackendChoice = BackendName | 'auto';
 
@@ -12,7 +12,6 @@ export interface SetBackendOptions {
   device?: GPUDevice;
 }
 
-const cpu = new CpuBackend();
 interface Acquired {
   backend: WebGpuBackend;
   software: boolean;

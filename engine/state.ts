@@ -3,14 +3,14 @@
  * `tidy`, and the seed/stream counter of the random number generator.
  */
 import type { Backend } from './backend.js';
-import { CpuBackend } from './cpu/backend.js';
+import { cpuBackend } from '../kernels/cpu/backend.js';
 
 interface Disposable {
   dispose(): void;
 }
 
 const state = {
-  backend: new CpuBackend() as Backend,
+  backend: cpuBackend as Backend,
   gradEnabled: true,
   scopes: [] as Set<Disposable>[],
   seed: 0,

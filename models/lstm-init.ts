@@ -8,7 +8,7 @@
 import { tensor } from '../engine/create.js';
 import { nextRandomStream } from '../engine/state.js';
 import type { Tensor } from '../engine/tensor.js';
-import { normalCpu } from '../kernels/random.cpu.js';
+import { normalCpu } from '../engine/random.js';
 
 const TANH_GAIN = 5 / 3;
 

@@ -3,9 +3,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { arityOf, type MapOp } from '../engine/backend.js';
 import { broadcastShapes, broadcastStrides, sizeOf, stridesOf } from '../engine/shape.js';
-import { MAP_FUNCTIONS, isContiguous, mapCpu, type CpuOperand } from '../kernels/elementwise.cpu.js';
-import { mapFast } from '../kernels/elementwise.fast.js';
-import { reduceCpu, reduceGeneral } from '../kernels/reduce.cpu.js';
+import { MAP_FUNCTIONS, isContiguous, mapCpu, type CpuOperand } from '../kernels/cpu/elementwise.js';
+import { mapFast } from '../kernels/cpu/elementwise.fast.js';
+import { reduceCpu, reduceGeneral } from '../kernels/cpu/reduce.js';
 
 const OPS = Object.keys(MAP_FUNCTIONS) as MapOp[];
 const outShape = fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 0, maxLength: 4 });

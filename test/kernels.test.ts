@@ -1,7 +1,7 @@
 import { beforeAll, describe, it } from 'vitest';
 import type { Backend } from '../engine/backend.js';
-import { CpuBackend } from '../engine/cpu/backend.js';
-import { WebGpuBackend } from '../engine/webgpu/backend.js';
+import { CpuBackend } from '../kernels/cpu/backend.js';
+import { WebGpuBackend } from '../kernels/webgpu/backend.js';
 import { kernelChecks } from './checks/kernel-checks.js';
 import { gpuBackend } from './gpu.js';
 

@@ -1,5 +1,5 @@
 /**
- * The WebAssembly SIMD mask kernels (kernels/mask.wasm-runner.ts) and Adam step (kernels/adam.wasm-runner.ts)
+ * The WebAssembly SIMD mask kernels (kernels/cpu/mask.fast.ts) and Adam step (kernels/cpu/adam.fast.ts)
  * against their plain-JS references: bit-identical forward and backward on odd sizes, all sample counts,
  * logits across the whole useful range and at the exact keep/drop boundary; the port of Math.exp they use;
  * the per-weight keep thresholds; the fallbacks; and the committed wasm being the assembled .wat files.
@@ -9,15 +9,15 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { AdamHyper } from '../engine/backend.js';
-import { adamCpu } from '../kernels/adam.cpu.js';
-import { adamFast, wasmAdamAvailable } from '../kernels/adam.wasm-runner.js';
-import { maskSampleBackwardCpu, maskSampleCpu } from '../kernels/mask.cpu.js';
+import { adamCpu } from '../kernels/cpu/adam.js';
+import { adamFast, wasmAdamAvailable } from '../kernels/cpu/adam.fast.js';
+import { maskSampleBackwardCpu, maskSampleCpu } from '../kernels/cpu/mask.js';
 import {
   expCheckLogits, expNegFast, maskSampleBackwardFast, maskSampleFast, maskThresholdsFast, setMaskForceMathExp,
   wasmMaskAvailable, wasmMaskExpExact,
-} from '../kernels/mask.wasm-runner.js';
-import { randomBits, streamKeys } from '../kernels/random.cpu.js';
-import { uniformCpu } from '../kernels/random.cpu.js';
+} from '../kernels/cpu/mask.fast.js';
+import { randomBits, streamKeys } from '../engine/random.js';
+import { uniformCpu } from '../engine/random.js';
 
 /** Deterministic values in (-1, 1) from the engine's counter-based generator. */
 const randomData = (size: number, seed: number): Float32Array => uniformCpu(size, seed, 0).map((v) => v * 2 - 1);
@@ -43,11 +43,11 @@ function bitDiffs(a: Float32Array | Float64Array, b: Float32Array | Float64Array
 const SIZES = [1, 3, 4, 5, 17, 1000, 65537];
 
 function committed(name: string): string {
-  return readFileSync(fileURLToPath(new URL(`../kernels/${name}.wasm.ts`, import.meta.url)), 'utf8');
+  return readFileSync(fileURLToPath(new URL(`../kernels/cpu/wasm/${name}.wasm.ts`, import.meta.url)), 'utf8');
 }
 
 function assembled(name: string): string {
-  const script = fileURLToPath(new URL('../kernels/build-wasm.mjs', import.meta.url));
+  const script = fileURLToPath(new URL('../kernels/cpu/wasm/build-wasm.mjs', import.meta.url));
   return execFileSync(process.execPath, [script, '--stdout', name], { encoding: 'utf8' });
 }
 
@@ -59,8 +59,8 @@ describe('maskSampleFast / maskSampleBackwardFast', () => {
     expect(wasmMaskExpExact()).toBe(true);
   });
 
-  it('the committed kernels/mask.wasm.ts is kernels/mask.wat assembled', () => {
-    expect(committed('mask'), 'mask.wasm.ts is stale: run `node kernels/build-wasm.mjs`').toBe(assembled('mask'));
+  it('the committed kernels/cpu/wasm/mask.wasm.ts is kernels/cpu/wasm/mask.wat assembled', () => {
+    expect(committed('mask'), 'mask.wasm.ts is stale: run `node kernels/cpu/wasm/build-wasm.mjs`').toBe(assembled('mask'));
   });
 
   for (const n of SIZES) {
@@ -203,8 +203,8 @@ describe('maskSampleFast / maskSampleBackwardFast', () => {
       },
     });
     try {
-      const mask = await import('../kernels/mask.wasm-runner.js');
-      const adam = await import('../kernels/adam.wasm-runner.js');
+      const mask = await import('../kernels/cpu/mask.fast.js');
+      const adam = await import('../kernels/cpu/adam.fast.js');
       expect(mask.wasmMaskAvailable()).toBe(false);
       expect(mask.wasmMaskExpExact()).toBe(false);
       expect(adam.wasmAdamAvailable()).toBe(false);
@@ -234,9 +234,9 @@ const HYPER: AdamHyper = {
 };
 
 describe('adamFast', () => {
-  it('runs WebAssembly SIMD in Node 20, and the committed kernels/adam.wasm.ts is kernels/adam.wat assembled', () => {
+  it('runs WebAssembly SIMD in Node 20, and the committed kernels/cpu/wasm/adam.wasm.ts is kernels/cpu/wasm/adam.wat assembled', () => {
     expect(wasmAdamAvailable()).toBe(true);
-    expect(committed('adam'), 'adam.wasm.ts is stale: run `node kernels/build-wasm.mjs`').toBe(assembled('adam'));
+    expect(committed('adam'), 'adam.wasm.ts is stale: run `node kernels/cpu/wasm/build-wasm.mjs`').toBe(assembled('adam'));
   });
 
   it('updates param, m and v bit-identically to adamCpu over several steps', () => {

@@ -1,8 +1,8 @@
 /**
- * The WebAssembly SIMD matmul (kernels/matmul.wasm-runner.ts) against the plain-JS reference matmulCpu:
+ * The WebAssembly SIMD matmul (kernels/cpu/matmul.fast.ts) against the plain-JS reference matmulCpu:
  * every edge-tile case of the 4×8 micro-kernel, all transpose combinations, batch strides (broadcast,
  * packed and gapped), the k and row blocking of larger products, the same with worker threads, and the
- * committed wasm being the assembled kernels/gemm.wat.
+ * committed wasm being the assembled kernels/cpu/wasm/gemm.wat.
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -10,9 +10,9 @@ import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { MatmulSpec } from '../engine/backend.js';
-import { matmulCpu } from '../kernels/matmul.cpu.js';
-import { matmulFast, setMatmulThreads, wasmGemmAvailable } from '../kernels/matmul.wasm-runner.js';
-import { uniformCpu } from '../kernels/random.cpu.js';
+import { matmulCpu } from '../kernels/cpu/matmul.js';
+import { matmulFast, setMatmulThreads, wasmGemmAvailable } from '../kernels/cpu/matmul.fast.js';
+import { uniformCpu } from '../engine/random.js';
 
 /** Deterministic values in (-1, 1) from the engine's counter-based generator. */
 const randomData = (size: number, seed: number): Float32Array => uniformCpu(size, seed, 0).map((v) => v * 2 - 1);
@@ -67,11 +67,11 @@ describe('matmulFast', () => {
     expect(wasmGemmAvailable()).toBe(true);
   });
 
-  it('the committed kernels/gemm.wasm.ts is kernels/gemm.wat assembled', () => {
-    const script = fileURLToPath(new URL('../kernels/build-wasm.mjs', import.meta.url));
+  it('the committed kernels/cpu/wasm/gemm.wasm.ts is kernels/cpu/wasm/gemm.wat assembled', () => {
+    const script = fileURLToPath(new URL('../kernels/cpu/wasm/build-wasm.mjs', import.meta.url));
     const fresh = execFileSync(process.execPath, [script, '--stdout'], { encoding: 'utf8' });
-    const committed = readFileSync(fileURLToPath(new URL('../kernels/gemm.wasm.ts', import.meta.url)), 'utf8');
-    expect(committed, 'gemm.wasm.ts is stale: run `node kernels/build-wasm.mjs`').toBe(fresh);
+    const committed = readFileSync(fileURLToPath(new URL('../kernels/cpu/wasm/gemm.wasm.ts', import.meta.url)), 'utf8');
+    expect(committed, 'gemm.wasm.ts is stale: run `node kernels/cpu/wasm/build-wasm.mjs`').toBe(fresh);
   });
 
   for (const [transA, transB] of TRANSPOSES) {
@@ -163,7 +163,7 @@ describe('matmulFast', () => {
       setMatmulThreads(false);
     }
     // The workers are unref'd: a script that used them ends by itself.
-    const runner = fileURLToPath(new URL('../kernels/matmul.wasm-runner.ts', import.meta.url));
+    const runner = fileURLToPath(new URL('../kernels/cpu/matmul.fast.ts', import.meta.url));
     const script = `import { matmulFast, setMatmulThreads } from ${JSON.stringify(runner)};
       setMatmulThreads(true);
       const s = { batch: 1, m: 256, n: 256, k: 256, transA: false, transB: false, batchStrideA: 0, batchStrideB: 0 };

@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as ms from '../index.js';
 import type { Backend } from '../engine/backend.js';
-import { CpuBackend } from '../engine/cpu/backend.js';
+import { CpuBackend } from '../kernels/cpu/backend.js';
 import { expectClose } from './checks/kernel-checks.js';
 import { gpuBackend } from './gpu.js';
 

@@ -1,6 +1,6 @@
 /** The counter-based generator's streams: no element is fixed across streams, and the values spread evenly. */
 import { describe, expect, it } from 'vitest';
-import { uniformCpu } from '../kernels/random.cpu.js';
+import { uniformCpu } from '../engine/random.js';
 
 describe('counter-based random streams', () => {
   it('element i of different (seed, stream) pairs differs — no constant first element', () => {

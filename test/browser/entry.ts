@@ -4,7 +4,7 @@
  * for test/browser.test.ts (bundled with esbuild, served from 127.0.0.1, driven by headless Chromium).
  */
 import type { Backend } from '../../engine/backend.js';
-import { CpuBackend } from '../../engine/cpu/backend.js';
+import { CpuBackend } from '../../kernels/cpu/backend.js';
 import { setBackend } from '../../engine/setup.js';
 import { kernelChecks } from '../checks/kernel-checks.js';
 

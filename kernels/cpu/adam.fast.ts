@@ -4,9 +4,9 @@
  * module's memory (each padded to an even length), updated there, and param, m and v copied back.
  * Engines without wasm SIMD, and arrays too large for the module's 1 GiB memory, fall back to adamCpu.
  */
-import type { AdamHyper } from '../engine/backend.js';
-import { adamCpu } from './adam.cpu.js';
-import { adamWasmBase64 } from './adam.wasm.js';
+import type { AdamHyper } from '../../engine/backend.js';
+import { adamCpu } from './adam.js';
+import { adamWasmBase64 } from './wasm/adam.wasm.js';
 
 /** The memory's maximum in adam.wat (16384 pages). */
 const MAX_BYTES = 1 << 30;

@@ -3,7 +3,7 @@
  * (O(mk) next to the O(mnk) product), then an i-k-j loop that updates four rows of C per pass over a
  * row of B, so each loaded B value is used four times and the inner loop runs over contiguous memory.
  */
-import type { MatmulSpec } from '../engine/backend.js';
+import type { MatmulSpec } from '../../engine/backend.js';
 
 export function matmulCpu(a: Float32Array, b: Float32Array, spec: MatmulSpec): Float32Array {
   const { batch, m, n, k } = spec;

@@ -1,21 +1,21 @@
 /** The webgpu backend: each op picks a WGSL kernel (kernels/*.wgsl.ts), packs its uniforms and records it. */
-import type { AdamHyper, Backend, MapInput, MapOp, MatmulSpec, MemoryInfo, ReduceOp, Storage } from '../backend.js';
-import type { AnyTypedArray, DType } from '../dtype.js';
-import { allocTyped, dtypeOfArray } from '../dtype.js';
-import { sizeOf, stridesOf } from '../shape.js';
+import type { AdamHyper, Backend, MapInput, MapOp, MatmulSpec, MemoryInfo, ReduceOp, Storage } from '../../engine/backend.js';
+import type { AnyTypedArray, DType } from '../../engine/dtype.js';
+import { allocTyped, dtypeOfArray } from '../../engine/dtype.js';
+import { sizeOf, stridesOf } from '../../engine/shape.js';
 import { GpuRuntime, type RuntimeOptions } from './runtime.js';
-import { MAP_UNIFORM_WORDS, MAX_RANK, mapKernel } from '../../kernels/elementwise.wgsl.js';
-import { REDUCE_UNIFORM_WORDS, SHORT_REDUCTION, reduceKernel } from '../../kernels/reduce.wgsl.js';
-import { matmulKernel } from '../../kernels/matmul.wgsl.js';
-import { ARGMAX, CROSS_ENTROPY_BACKWARD, CROSS_ENTROPY_FORWARD, softmaxKernel } from '../../kernels/softmax.wgsl.js';
-import { GATHER, SCATTER_ADD } from '../../kernels/gather.wgsl.js';
-import { randomKernel } from '../../kernels/random.wgsl.js';
-import { streamKeys } from '../../kernels/random.cpu.js';
-import { ADAM } from '../../kernels/adam.wgsl.js';
-import { FILL } from '../../kernels/fill.wgsl.js';
-import { MASK_SAMPLE, MASK_SAMPLE_BACKWARD } from '../../kernels/mask.wgsl.js';
-import { LSTM_CELL, LSTM_CELL_BACKWARD } from '../../kernels/lstm.wgsl.js';
-import { COPY_BLOCK } from '../../kernels/copy.wgsl.js';
+import { MAP_UNIFORM_WORDS, MAX_RANK, mapKernel } from './elementwise.wgsl.js';
+import { REDUCE_UNIFORM_WORDS, SHORT_REDUCTION, reduceKernel } from './reduce.wgsl.js';
+import { matmulKernel } from './matmul.wgsl.js';
+import { ARGMAX, CROSS_ENTROPY_BACKWARD, CROSS_ENTROPY_FORWARD, softmaxKernel } from './softmax.wgsl.js';
+import { GATHER, SCATTER_ADD } from './gather.wgsl.js';
+import { randomKernel } from './random.wgsl.js';
+import { streamKeys } from '../../engine/random.js';
+import { ADAM } from './adam.wgsl.js';
+import { FILL } from './fill.wgsl.js';
+import { MASK_SAMPLE, MASK_SAMPLE_BACKWARD } from './mask.wgsl.js';
+import { LSTM_CELL, LSTM_CELL_BACKWARD } from './lstm.wgsl.js';
+import { COPY_BLOCK } from './copy.wgsl.js';
 
 export class GpuStorage implements Storage {
   readonly backend = 'webgpu' as const;

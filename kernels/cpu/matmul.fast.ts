@@ -7,10 +7,10 @@
  * with worker threads over a shared memory (gemm-threads.ts). Engines without wasm SIMD (the module fails
  * to compile) and products too large for the 1 GiB memory fall back to matmulCpu.
  */
-import type { MatmulSpec } from '../engine/backend.js';
+import type { MatmulSpec } from '../../engine/backend.js';
 import { GemmThreads, nodeThreadSupport, type GemmKernel } from './gemm-threads.js';
-import { gemmSharedWasmBase64, gemmWasmBase64 } from './gemm.wasm.js';
-import { matmulCpu } from './matmul.cpu.js';
+import { gemmSharedWasmBase64, gemmWasmBase64 } from './wasm/gemm.wasm.js';
+import { matmulCpu } from './matmul.js';
 
 /** Micro-tile shape baked into gemm.wat: A panels of 4 rows, B panels of 8 columns. */
 const MR = 4;

@@ -4,7 +4,7 @@
  * one thread per output. Uniform words: 0 out_size, 1 red_size, 2 kept rank, 3 reduced rank,
  * 4 outputs per grid row, 8..15 kept shape, 16..23 kept strides, 24..31 reduced shape, 32..39 reduced strides.
  */
-import type { ReduceOp } from '../engine/backend.js';
+import type { ReduceOp } from '../../engine/backend.js';
 
 export const REDUCE_UNIFORM_WORDS = 40;
 export const SHORT_REDUCTION = 64;

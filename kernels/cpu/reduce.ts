@@ -1,6 +1,6 @@
 /** CPU reference for reductions over any set of axes. */
-import type { ReduceOp } from '../engine/backend.js';
-import { sizeOf, stridesOf } from '../engine/shape.js';
+import type { ReduceOp } from '../../engine/backend.js';
+import { sizeOf, stridesOf } from '../../engine/shape.js';
 
 export function reduceCpu(op: ReduceOp, x: Float32Array, shape: readonly number[], axes: readonly number[]): Float32Array {
   const contiguousBlock = axes.every((a, i) => i === 0 || a === axes[i - 1] + 1);

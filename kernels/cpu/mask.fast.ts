@@ -12,9 +12,9 @@
  * module fails to compile), and problems too large for the module's 1 GiB memory, fall back to the
  * reference functions.
  */
-import { maskSampleBackwardCpu, maskSampleCpu } from './mask.cpu.js';
-import { maskWasmBase64 } from './mask.wasm.js';
-import { streamKeys } from './random.cpu.js';
+import { maskSampleBackwardCpu, maskSampleCpu } from './mask.js';
+import { maskWasmBase64 } from './wasm/mask.wasm.js';
+import { streamKeys } from '../../engine/random.js';
 
 /** The memory's maximum in mask.wat (16384 pages). */
 const MAX_BYTES = 1 << 30;

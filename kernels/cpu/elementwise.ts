@@ -1,6 +1,6 @@
 /** CPU reference for elementwise maps over strided / broadcast operands (see engine/backend.ts MapOp). */
-import type { MapOp } from '../engine/backend.js';
-import type { AnyTypedArray } from '../engine/dtype.js';
+import type { MapOp } from '../../engine/backend.js';
+import type { AnyTypedArray } from '../../engine/dtype.js';
 
 type Fn = (a: number, b: number, c: number) => number;
 

@@ -6,8 +6,8 @@
  * Uniform layout (u32 words): 0 size, 1 row_stride, 2 rank, 4..6 constant bits, 8..15 output shape,
  * 16+8k..23+8k strides of operand k. Up to MAX_RANK dimensions.
  */
-import type { MapOp } from '../engine/backend.js';
-import type { DType } from '../engine/dtype.js';
+import type { MapOp } from '../../engine/backend.js';
+import type { DType } from '../../engine/dtype.js';
 
 export const MAX_RANK = 8;
 export const MAP_UNIFORM_WORDS = 40;

@@ -8,9 +8,9 @@
  * Strided operands run as contiguous-stride inner loops over the last axis, with an odometer over the
  * outer axes once per row.
  */
-import type { MapOp } from '../engine/backend.js';
-import type { AnyTypedArray } from '../engine/dtype.js';
-import type { CpuOperand } from './elementwise.cpu.js';
+import type { MapOp } from '../../engine/backend.js';
+import type { AnyTypedArray } from '../../engine/dtype.js';
+import type { CpuOperand } from './elementwise.js';
 
 /** JS expressions over a, b, c; must agree with MAP_FUNCTIONS (tested). */
 const JS_EXPR: Record<MapOp, string> = {

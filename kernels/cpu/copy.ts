@@ -2,7 +2,7 @@
  * Block copies behind slicing and concatenation along one axis: a tensor is viewed as [outer, axis, inner],
  * so a slice or a concatenation part is `outer` contiguous runs of (length · inner) elements.
  */
-import { allocTyped, dtypeOfArray, type AnyTypedArray } from '../engine/dtype.js';
+import { allocTyped, dtypeOfArray, type AnyTypedArray } from '../../engine/dtype.js';
 
 /** x[:, start:start+length, :] of x viewed as [outer, axis, inner], as a new dense array. */
 export function sliceCpu(x: AnyTypedArray, outer: number, axis: number, inner: number, start: number, length: number): AnyTypedArray {

@@ -3,20 +3,20 @@
  * kernels — matmul, mask sampling, Adam — are hand-written WebAssembly SIMD (kernels/*.wat), each tested
  * against its plain TypeScript reference (kernels/*.cpu.ts).
  */
-import type { AdamHyper, Backend, MapInput, MapOp, MatmulSpec, MemoryInfo, ReduceOp, Storage } from '../backend.js';
-import { allocTyped, dtypeOfArray, type AnyTypedArray, type DType } from '../dtype.js';
-import { isContiguous, mapCpu, type CpuOperand } from '../../kernels/elementwise.cpu.js';
-import { mapFast } from '../../kernels/elementwise.fast.js';
-import { reduceCpu } from '../../kernels/reduce.cpu.js';
-import { matmulFast } from '../../kernels/matmul.wasm-runner.js';
-import { argmaxCpu, crossEntropyBackwardCpu, crossEntropyCpu, softmaxCpu } from '../../kernels/softmax.cpu.js';
-import { gatherCpu, scatterAddCpu } from '../../kernels/gather.cpu.js';
-import { normalCpu, uniformCpu } from '../../kernels/random.cpu.js';
-import { adamFast } from '../../kernels/adam.wasm-runner.js';
-import { maskSampleBackwardFast, maskSampleFast } from '../../kernels/mask.wasm-runner.js';
-import { lstmCellBackwardCpu, lstmCellBackwardFromActs, lstmCellCpu } from '../../kernels/lstm.cpu.js';
-import { concatCpu, sliceCpu } from '../../kernels/copy.cpu.js';
-import { sizeOf } from '../shape.js';
+import type { AdamHyper, Backend, MapInput, MapOp, MatmulSpec, MemoryInfo, ReduceOp, Storage } from '../../engine/backend.js';
+import { allocTyped, dtypeOfArray, type AnyTypedArray, type DType } from '../../engine/dtype.js';
+import { isContiguous, mapCpu, type CpuOperand } from './elementwise.js';
+import { mapFast } from './elementwise.fast.js';
+import { reduceCpu } from './reduce.js';
+import { matmulFast } from './matmul.fast.js';
+import { argmaxCpu, crossEntropyBackwardCpu, crossEntropyCpu, softmaxCpu } from './softmax.js';
+import { gatherCpu, scatterAddCpu } from './gather.js';
+import { normalCpu, uniformCpu } from '../../engine/random.js';
+import { adamFast } from './adam.fast.js';
+import { maskSampleBackwardFast, maskSampleFast } from './mask.fast.js';
+import { lstmCellBackwardCpu, lstmCellBackwardFromActs, lstmCellCpu } from './lstm.js';
+import { concatCpu, sliceCpu } from './copy.js';
+import { sizeOf } from '../../engine/shape.js';
 
 export class CpuStorage implements Storage {
   readonly backend = 'cpu' as const;
@@ -162,6 +162,9 @@ export class CpuBackend implements Backend {
 
   flush(): void {}
 }
+
+/** The one CPU backend of the process: tensors made before and after setBackend('cpu') can be combined. */
+export const cpuBackend = new CpuBackend();
 
 function checkIndices(op: string, idx: Int32Array, limit: number, negativeIgnored = false): void {
   for (let i = 0; i < idx.length; i++) {

@@ -8,7 +8,7 @@
  * Sample k of weight i uses counter k·n + i of the (seed, stream) random stream, so the backward
  * regenerates the same noise instead of storing K masks.
  */
-import { bitsToUniform, randomBits, streamKeys } from './random.cpu.js';
+import { bitsToUniform, randomBits, streamKeys } from '../../engine/random.js';
 
 export function maskSampleCpu(logits: Float32Array, weight: Float32Array, samples: number, seed: number, stream: number): Float32Array {
   const n = logits.length;

@@ -1,5 +1,5 @@
 /** CPU reference of the fused Adam step (PyTorch's formula, with L2 weight decay added to the gradient). */
-import type { AdamHyper } from '../engine/backend.js';
+import type { AdamHyper } from '../../engine/backend.js';
 
 export function adamCpu(
   param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, h: AdamHyper, gradScale: number,
