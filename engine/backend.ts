@@ -13,15 +13,15 @@ export interface Storage {
   readonly size: number;
 }
 
-export type UnaryOp =
-  | 'identity' | 'neg' | 'exp' | 'log' | 'relu' | 'sigmoid' | 'tanh' | 'abs' | 'sqrt' | 'square' | 'step'
-  | 'toF32' | 'toI32';
-export type BinaryOp =
-  | 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum'
-  | 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge';
+/** Elementwise ops by operand count. Each backend has one table that implements them all. */
+export const UNARY_OPS = [
+  'identity', 'neg', 'exp', 'log', 'relu', 'sigmoid', 'tanh', 'softplus', 'abs', 'sqrt', 'square', 'step', 'toF32', 'toI32',
+] as const;
+export const BINARY_OPS = ['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'eq', 'ne', 'lt', 'le', 'gt', 'ge'] as const;
+export type UnaryOp = (typeof UNARY_OPS)[number];
+export type BinaryOp = (typeof BINARY_OPS)[number];
 export type MapOp = UnaryOp | BinaryOp | 'where';
 
-export const BINARY_OPS: readonly BinaryOp[] = ['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'eq', 'ne', 'lt', 'le', 'gt', 'ge'];
 export const arityOf = (op: MapOp): 1 | 2 | 3 => (op === 'where' ? 3 : (BINARY_OPS as readonly string[]).includes(op) ? 2 : 1);
 
 /**
@@ -105,7 +105,7 @@ export interface Backend {
   /** Straight-through gradient of maskSample w.r.t. the logits: Σ_k grad[k·n + i]·weight[i]·s(1 − s). */
   maskSampleBackward(grad: Storage, logits: Storage, weight: Storage, samples: number, seed: number, stream: number): Storage;
   /**
-   * One fused LSTM step (kernels/lstm.cpu.ts) from pre-activation gates [batch, 4·hidden] in PyTorch's order
+   * One fused LSTM step (kernels/cpu/lstm.ts) from pre-activation gates [batch, 4·hidden] in PyTorch's order
    * i, f, g, o and the previous cell state [batch, hidden]: c = σ(f)·c_prev + σ(i)·tanh(g), h = σ(o)·tanh(c).
    */
   lstmCell(gates: Storage, cPrev: Storage, batch: number, hidden: number, save?: boolean): { h: Storage; c: Storage; saved?: Storage };

@@ -62,6 +62,8 @@ export const log = (x: Tensor): Tensor => unary('log', x, (g) => g.div(x));
 export const relu = (x: Tensor): Tensor => unary('relu', x, (g) => g.mul(step(x)));
 export const sigmoid = (x: Tensor): Tensor => unary('sigmoid', x, (g, y) => g.mul(y.mul(y.neg().add(1))));
 export const tanh = (x: Tensor): Tensor => unary('tanh', x, (g, y) => g.mul(y.square().neg().add(1)));
+/** log(1 + eˣ), computed without overflow; its derivative is σ(x). */
+export const softplus = (x: Tensor): Tensor => unary('softplus', x, (g) => g.mul(sigmoid(x)));
 export const abs = (x: Tensor): Tensor => unary('abs', x, (g) => g.mul(sign(x)));
 export const sqrt = (x: Tensor): Tensor => unary('sqrt', x, (g, y) => g.div(y.mul(2)));
 export const square = (x: Tensor): Tensor => unary('square', x, (g) => g.mul(x.mul(2)));

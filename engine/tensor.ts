@@ -146,6 +146,7 @@ export class Tensor {
   relu(): Tensor { return ops.relu(this); }
   sigmoid(): Tensor { return ops.sigmoid(this); }
   tanh(): Tensor { return ops.tanh(this); }
+  softplus(): Tensor { return ops.softplus(this); }
   abs(): Tensor { return ops.abs(this); }
   sqrt(): Tensor { return ops.sqrt(this); }
   square(): Tensor { return ops.square(this); }

@@ -53,6 +53,7 @@ describe('gradients match finite differences (cpu)', () => {
   it('neg exp log', () => gradcheck([{ shape: s, lo: 0.2, hi: 2 }], (x) => x.neg().exp().add(x.log())));
   it('relu abs', () => gradcheck([{ shape: s, awayFromZero: 0.05 }], (x) => x.relu().add(x.abs().mul(0.5))));
   it('sigmoid tanh', () => gradcheck([{ shape: s, lo: -3, hi: 3 }], (x) => x.sigmoid().mul(x.tanh())));
+  it('softplus', () => gradcheck([{ shape: s, lo: -4, hi: 4 }], (x) => x.softplus().mul(x)));
   it('sqrt square', () => gradcheck([{ shape: s, lo: 0.3, hi: 2 }], (x) => x.sqrt().add(x.square())));
   it('add sub with broadcasting', () => gradcheck([{ shape: [3, 1, 4] }, { shape: [2, 4] }], (a, b) => a.add(b).sub(b.mul(a))));
   it('mul div with broadcasting', () => gradcheck([{ shape: [3, 4] }, { shape: [4], lo: 0.5, hi: 2 }], (a, b) => a.mul(b).div(b.add(a.square()))));

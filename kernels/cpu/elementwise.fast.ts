@@ -1,47 +1,16 @@
 /**
- * Fast CPU elementwise maps: one specialised loop per (op, operand kinds, layout), with the op's
- * expression written into the loop body. A single shared loop calling `MAP_FUNCTIONS[op]` per element
- * (elementwise.cpu.ts, the reference) is megamorphic and costs ~10× more: maps were 40 % of a CPU
- * training step. The loops are compiled once with `new Function`; where a page's Content Security Policy
- * forbids that, callers get null and use the reference.
+ * Fast CPU elementwise maps: one specialised loop per (op, operand kinds, layout), compiled from the op's
+ * function in MAP_FUNCTIONS (elementwise.ts). The reference loop there calls every op's function from one
+ * call site, which the JIT cannot inline; a loop of its own per op can (bench/RESULTS.md has the figures).
+ * The loops are compiled once with `new Function`; where a page's Content Security Policy forbids that,
+ * callers get null and use the reference.
  *
  * Strided operands run as contiguous-stride inner loops over the last axis, with an odometer over the
  * outer axes once per row.
  */
 import type { MapOp } from '../../engine/backend.js';
 import type { AnyTypedArray } from '../../engine/dtype.js';
-import type { CpuOperand } from './elementwise.js';
-
-/** JS expressions over a, b, c; must agree with MAP_FUNCTIONS (tested). */
-const JS_EXPR: Record<MapOp, string> = {
-  identity: 'a',
-  neg: '-a',
-  exp: 'Math.exp(a)',
-  log: 'Math.log(a)',
-  relu: '(a > 0 ? a : 0)',
-  sigmoid: '(a >= 0 ? 1 / (1 + Math.exp(-a)) : Math.exp(a) / (1 + Math.exp(a)))',
-  tanh: 'Math.tanh(a)',
-  abs: 'Math.abs(a)',
-  sqrt: 'Math.sqrt(a)',
-  square: 'a * a',
-  step: '(a > 0 ? 1 : 0)',
-  toF32: 'a',
-  toI32: 'Math.trunc(a)',
-  add: 'a + b',
-  sub: 'a - b',
-  mul: 'a * b',
-  div: 'a / b',
-  pow: 'Math.pow(a, b)',
-  maximum: '(a > b ? a : b)',
-  minimum: '(a < b ? a : b)',
-  eq: '(a === b ? 1 : 0)',
-  ne: '(a !== b ? 1 : 0)',
-  lt: '(a < b ? 1 : 0)',
-  le: '(a <= b ? 1 : 0)',
-  gt: '(a > b ? 1 : 0)',
-  ge: '(a >= b ? 1 : 0)',
-  where: '(a !== 0 ? b : c)',
-};
+import { MAP_FUNCTIONS, type CpuOperand } from './elementwise.js';
 
 type Loop = (out: AnyTypedArray, data: (AnyTypedArray | null)[], consts: number[], shape: readonly number[], strides: (readonly number[])[]) => void;
 
@@ -51,7 +20,10 @@ const cache = new Map<string, Loop | null>();
 function compile(op: MapOp, kinds: ('data' | 'const')[], contiguous: boolean): Loop | null {
   const read = (k: number, index: string) => (kinds[k] === 'const' ? `const ${NAMES[k]} = k${k};` : `const ${NAMES[k]} = d${k}[${index}];`);
   const prologue = kinds.map((kind, k) => (kind === 'const' ? `const k${k} = consts[${k}];` : `const d${k} = data[${k}];`)).join('\n');
-  const expr = JS_EXPR[op];
+  // The op's own function, inlined by the JIT: each compiled loop holds its own copy, so the call site
+  // sees one function only (the shared reference loop sees them all and cannot inline any).
+  const fn = `const f = ${MAP_FUNCTIONS[op].toString()};`;
+  const expr = `f(${NAMES.slice(0, kinds.length).join(', ')})`;
   const body = contiguous
     ? `for (let i = 0; i < out.length; i++) { ${kinds.map((_, k) => read(k, 'i')).join(' ')} out[i] = ${expr}; }`
     : `const rank = shape.length;
@@ -68,7 +40,7 @@ function compile(op: MapOp, kinds: ('data' | 'const')[], contiguous: boolean): L
          }
        }`;
   try {
-    return new Function('out', 'data', 'consts', 'shape', 'strides', `"use strict";\n${prologue}\n${body}`) as Loop;
+    return new Function('out', 'data', 'consts', 'shape', 'strides', `"use strict";\n${fn}\n${prologue}\n${body}`) as Loop;
   } catch {
     return null;
   }

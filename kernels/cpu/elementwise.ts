@@ -4,16 +4,20 @@ import type { AnyTypedArray } from '../../engine/dtype.js';
 
 type Fn = (a: number, b: number, c: number) => number;
 
-const sigmoid = (x: number): number => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)));
-
+/**
+ * Every elementwise op, once, as a JavaScript function of its operands a, b, c: the reference loop below
+ * calls it, and elementwise.fast.ts compiles its source into specialised loops. So each function must be
+ * a single arrow that uses nothing but its parameters and Math (its source text is copied).
+ */
 export const MAP_FUNCTIONS: Record<MapOp, Fn> = {
   identity: (a) => a,
   neg: (a) => -a,
   exp: (a) => Math.exp(a),
   log: (a) => Math.log(a),
   relu: (a) => (a > 0 ? a : 0),
-  sigmoid: (a) => sigmoid(a),
+  sigmoid: (a) => (a >= 0 ? 1 / (1 + Math.exp(-a)) : Math.exp(a) / (1 + Math.exp(a))),
   tanh: (a) => Math.tanh(a),
+  softplus: (a) => Math.max(a, 0) + Math.log1p(Math.exp(-Math.abs(a))),
   abs: (a) => Math.abs(a),
   sqrt: (a) => Math.sqrt(a),
   square: (a) => a * a,

@@ -1,21 +1,24 @@
-/** The webgpu backend: each op picks a WGSL kernel (kernels/*.wgsl.ts), packs its uniforms and records it. */
+/**
+ * The webgpu backend: each op picks a declared kernel program (kernels/webgpu/*.wgsl.ts), names its
+ * buffers and uniforms, and records it on the runtime.
+ */
 import type { AdamHyper, Backend, MapInput, MapOp, MatmulSpec, MemoryInfo, ReduceOp, Storage } from '../../engine/backend.js';
 import type { AnyTypedArray, DType } from '../../engine/dtype.js';
 import { allocTyped, dtypeOfArray } from '../../engine/dtype.js';
-import { sizeOf, stridesOf } from '../../engine/shape.js';
-import { GpuRuntime, type RuntimeOptions } from './runtime.js';
-import { MAP_UNIFORM_WORDS, MAX_RANK, mapKernel } from './elementwise.wgsl.js';
-import { REDUCE_UNIFORM_WORDS, SHORT_REDUCTION, reduceKernel } from './reduce.wgsl.js';
-import { matmulKernel } from './matmul.wgsl.js';
-import { ARGMAX, CROSS_ENTROPY_BACKWARD, CROSS_ENTROPY_FORWARD, softmaxKernel } from './softmax.wgsl.js';
-import { GATHER, SCATTER_ADD } from './gather.wgsl.js';
-import { randomKernel } from './random.wgsl.js';
 import { streamKeys } from '../../engine/random.js';
+import { sizeOf, stridesOf } from '../../engine/shape.js';
 import { ADAM } from './adam.wgsl.js';
-import { FILL } from './fill.wgsl.js';
-import { MASK_SAMPLE, MASK_SAMPLE_BACKWARD } from './mask.wgsl.js';
-import { LSTM_CELL, LSTM_CELL_BACKWARD } from './lstm.wgsl.js';
 import { COPY_BLOCK } from './copy.wgsl.js';
+import { MAX_RANK, mapProgram } from './elementwise.wgsl.js';
+import { FILL } from './fill.wgsl.js';
+import { GATHER, SCATTER_ADD } from './gather.wgsl.js';
+import { LSTM_CELL, LSTM_CELL_BACKWARD } from './lstm.wgsl.js';
+import { MASK_SAMPLE, MASK_SAMPLE_BACKWARD } from './mask.wgsl.js';
+import { matmulProgram } from './matmul.wgsl.js';
+import { randomProgram } from './random.wgsl.js';
+import { SHORT_REDUCTION, reduceProgram } from './reduce.wgsl.js';
+import { GpuRuntime, type RuntimeOptions } from './runtime.js';
+import { ARGMAX, CROSS_ENTROPY_BACKWARD, CROSS_ENTROPY_FORWARD, softmaxProgram } from './softmax.wgsl.js';
 
 export class GpuStorage implements Storage {
   readonly backend = 'webgpu' as const;
@@ -23,7 +26,6 @@ export class GpuStorage implements Storage {
 }
 
 const f32Bits = (x: number): number => new Uint32Array(new Float32Array([x]).buffer)[0];
-const i32Bits = (x: number): number => x >>> 0;
 
 export class WebGpuBackend implements Backend {
   readonly name = 'webgpu' as const;
@@ -49,9 +51,7 @@ export class WebGpuBackend implements Backend {
 
   fill(dtype: DType, size: number, value: number): Storage {
     const out = this.alloc(dtype, size);
-    const g = this.runtime.grid1d(size, 256);
-    const bits = dtype === 'f32' ? f32Bits(value) : i32Bits(value);
-    this.runtime.dispatch(FILL, [out.buffer], new Uint32Array([size, g.rowStride, bits, 0]), g.workgroups);
+    this.runtime.run(FILL, [out.buffer], { bits: dtype === 'f32' ? f32Bits(value) : value }, size);
     return out;
   }
 
@@ -73,20 +73,17 @@ export class WebGpuBackend implements Backend {
     if (outShape.length > MAX_RANK) throw new Error(`${op}: tensors of rank ${outShape.length} exceed the webgpu limit of ${MAX_RANK}`);
     const contiguousStrides = stridesOf(outShape);
     const contiguous = inputs.every((x) => 'scalar' in x || sameStrides(x.strides, contiguousStrides, outShape));
-    const g = this.runtime.grid1d(size, 256);
-    const words = new Uint32Array(MAP_UNIFORM_WORDS);
-    words.set([size, g.rowStride, outShape.length]);
-    words.set(outShape, 8);
+    const uniforms: Record<string, number | readonly number[]> = contiguous ? {} : { rank: outShape.length, shape: outShape };
     const buffers: GPUBuffer[] = [];
     inputs.forEach((x, k) => {
-      if ('scalar' in x) words[4 + k] = f32Bits(x.scalar);
+      if ('scalar' in x) uniforms[`c${k}`] = x.scalar;
       else {
         buffers.push(this.buf(x.storage));
-        words.set(x.strides, 16 + 8 * k);
+        if (!contiguous) uniforms[`strides${k}`] = x.strides;
       }
     });
-    const kinds = inputs.map((x) => ({ dtype: 'scalar' in x ? null : x.storage.dtype }));
-    this.runtime.dispatch(mapKernel(op, kinds, outDtype, contiguous), [...buffers, out.buffer], words, g.workgroups);
+    const program = mapProgram(op, inputs.map((x) => ('scalar' in x ? null : x.storage.dtype)), outDtype, contiguous);
+    this.runtime.run(program, [...buffers, out.buffer], uniforms, size);
     return out;
   }
 
@@ -95,148 +92,116 @@ export class WebGpuBackend implements Backend {
     const kept = shape.map((_, i) => i).filter((i) => !axes.includes(i));
     const outSize = sizeOf(kept.map((i) => shape[i]));
     const out = this.alloc('f32', outSize);
-    if (outSize === 0) return out;
-    const words = new Uint32Array(REDUCE_UNIFORM_WORDS);
     const redSize = sizeOf(axes.map((i) => shape[i]));
+    const uniforms = {
+      red_size: redSize,
+      kept_rank: kept.length,
+      red_rank: axes.length,
+      kept_shape: kept.map((i) => shape[i]),
+      kept_strides: kept.map((i) => strides[i]),
+      red_shape: axes.map((i) => shape[i]),
+      red_strides: axes.map((i) => strides[i]),
+    };
     // Short reductions: one thread per output; long ones: a workgroup per output.
-    const perThread = redSize <= SHORT_REDUCTION;
-    const g = this.runtime.grid1d(outSize, perThread ? 256 : 1);
-    words.set([outSize, redSize, kept.length, axes.length, perThread ? g.rowStride : g.workgroups[0]]);
-    words.set(kept.map((i) => shape[i]), 8);
-    words.set(kept.map((i) => strides[i]), 16);
-    words.set(axes.map((i) => shape[i]), 24);
-    words.set(axes.map((i) => strides[i]), 32);
-    this.runtime.dispatch(reduceKernel(op, perThread), [this.buf(x), out.buffer], words, g.workgroups);
+    this.runtime.run(reduceProgram(op, redSize <= SHORT_REDUCTION), [this.buf(x), out.buffer], uniforms, outSize);
     return out;
   }
 
   matmul(a: Storage, b: Storage, spec: MatmulSpec): Storage {
     if (spec.k === 0) return this.fill('f32', spec.batch * spec.m * spec.n, 0);
     const out = this.alloc('f32', spec.batch * spec.m * spec.n);
-    if (out.size === 0) return out;
-    const words = new Uint32Array([spec.m, spec.n, spec.k, spec.batchStrideA, spec.batchStrideB, 0, 0, 0]);
-    const groups = [Math.ceil(spec.n / 64), Math.ceil(spec.m / 64), spec.batch];
-    this.runtime.dispatch(matmulKernel(spec.transA, spec.transB), [this.buf(a), this.buf(b), out.buffer], words, groups);
+    const uniforms = { M: spec.m, N: spec.n, K: spec.k, stride_a: spec.batchStrideA, stride_b: spec.batchStrideB, batch: spec.batch };
+    this.runtime.run(matmulProgram(spec.transA, spec.transB), [this.buf(a), this.buf(b), out.buffer], uniforms);
     return out;
-  }
-
-  private rowParams(rows: number, cols: number): { words: Uint32Array; groups: [number, number, number] } {
-    const g = this.runtime.grid1d(rows, 64);
-    return { words: new Uint32Array([rows, cols, g.rowStride, 0]), groups: g.workgroups };
   }
 
   softmax(x: Storage, rows: number, cols: number, log: boolean): Storage {
     const out = this.alloc('f32', rows * cols);
-    const { words, groups } = this.rowParams(rows, cols);
-    this.runtime.dispatch(softmaxKernel(log), [this.buf(x), out.buffer], words, groups);
+    this.runtime.run(softmaxProgram(log), [this.buf(x), out.buffer], { cols }, rows);
     return out;
   }
 
   argmax(x: Storage, rows: number, cols: number): Storage {
     const out = this.alloc('i32', rows);
-    const { words, groups } = this.rowParams(rows, cols);
-    this.runtime.dispatch(ARGMAX, [this.buf(x), out.buffer], words, groups);
+    this.runtime.run(ARGMAX, [this.buf(x), out.buffer], { cols }, rows);
     return out;
   }
 
   crossEntropy(logits: Storage, targets: Storage, rows: number, cols: number): Storage {
     const out = this.alloc('f32', rows);
-    const { words, groups } = this.rowParams(rows, cols);
-    this.runtime.dispatch(CROSS_ENTROPY_FORWARD, [this.buf(logits), this.buf(targets), out.buffer], words, groups);
+    this.runtime.run(CROSS_ENTROPY_FORWARD, [this.buf(logits), this.buf(targets), out.buffer], { cols }, rows);
     return out;
   }
 
   crossEntropyBackward(logits: Storage, targets: Storage, scale: Storage, rows: number, cols: number): Storage {
     const out = this.alloc('f32', rows * cols);
-    const { words, groups } = this.rowParams(rows, cols);
     const buffers = [this.buf(logits), this.buf(targets), this.buf(scale), out.buffer];
-    this.runtime.dispatch(CROSS_ENTROPY_BACKWARD, buffers, words, groups);
+    this.runtime.run(CROSS_ENTROPY_BACKWARD, buffers, { cols }, rows);
     return out;
   }
 
   gather(table: Storage, idx: Storage, rows: number, cols: number, n: number): Storage {
     const out = this.alloc('f32', n * cols);
-    const g = this.runtime.grid1d(n * cols, 256);
-    this.runtime.dispatch(GATHER, [this.buf(table), this.buf(idx), out.buffer], new Uint32Array([rows, cols, n, g.rowStride]), g.workgroups);
+    this.runtime.run(GATHER, [this.buf(table), this.buf(idx), out.buffer], { rows, cols, n }, n * cols);
     return out;
   }
 
   scatterAdd(grad: Storage, idx: Storage, rows: number, cols: number, n: number): Storage {
     const out = this.alloc('f32', rows * cols);
-    const g = this.runtime.grid1d(rows * cols, 256);
-    this.runtime.dispatch(SCATTER_ADD, [this.buf(grad), this.buf(idx), out.buffer], new Uint32Array([rows, cols, n, g.rowStride]), g.workgroups);
+    this.runtime.run(SCATTER_ADD, [this.buf(grad), this.buf(idx), out.buffer], { rows, cols, n }, rows * cols);
     return out;
   }
 
   random(kind: 'uniform' | 'normal', size: number, seed: number, stream: number): Storage {
     const out = this.alloc('f32', size);
-    const keys = streamKeys(seed, stream);
-    const g = this.runtime.grid1d(size, 256);
-    this.runtime.dispatch(randomKernel(kind), [out.buffer], new Uint32Array([size, keys.inner, keys.outer, g.rowStride]), g.workgroups);
+    this.runtime.run(randomProgram(kind), [out.buffer], { ...streamKeys(seed, stream) }, size);
     return out;
   }
 
   adam(param: Storage, grad: Storage, m: Storage, v: Storage, h: AdamHyper, gradScale: Storage | null): void {
-    const size = param.size;
-    const g = this.runtime.grid1d(size, 256);
-    const floats = new Float32Array([h.beta1, h.beta2, h.eps, h.weightDecay, h.lr / h.biasCorrection1, Math.sqrt(h.biasCorrection2), 0, 0]);
-    const words = new Uint32Array(12);
-    words.set([size, g.rowStride]);
-    words.set(new Uint32Array(floats.buffer), 4);
+    const uniforms = {
+      beta1: h.beta1, beta2: h.beta2, eps: h.eps, weight_decay: h.weightDecay,
+      step_size: h.lr / h.biasCorrection1, sqrt_bc2: Math.sqrt(h.biasCorrection2),
+    };
     const buffers = [param, grad, m, v, gradScale ?? this.one].map((s) => this.buf(s));
-    this.runtime.dispatch(ADAM, buffers, words, g.workgroups);
-  }
-
-  private maskParams(n: number, samples: number, seed: number, stream: number, threads: number) {
-    const keys = streamKeys(seed, stream);
-    const g = this.runtime.grid1d(threads, 256);
-    return { words: new Uint32Array([n, samples, keys.inner, keys.outer, g.rowStride, 0, 0, 0]), groups: g.workgroups };
+    this.runtime.run(ADAM, buffers, uniforms, param.size);
   }
 
   maskSample(logits: Storage, weight: Storage, samples: number, seed: number, stream: number): Storage {
     const n = logits.size;
     const out = this.alloc('f32', samples * n);
-    const { words, groups } = this.maskParams(n, samples, seed, stream, samples * n);
-    this.runtime.dispatch(MASK_SAMPLE, [this.buf(logits), this.buf(weight), out.buffer], words, groups);
+    const uniforms = { n, samples, ...streamKeys(seed, stream) };
+    this.runtime.run(MASK_SAMPLE, [this.buf(logits), this.buf(weight), out.buffer], uniforms, samples * n);
     return out;
   }
 
   maskSampleBackward(grad: Storage, logits: Storage, weight: Storage, samples: number, seed: number, stream: number): Storage {
     const n = logits.size;
     const out = this.alloc('f32', n);
-    const { words, groups } = this.maskParams(n, samples, seed, stream, n);
-    this.runtime.dispatch(MASK_SAMPLE_BACKWARD, [this.buf(grad), this.buf(logits), this.buf(weight), out.buffer], words, groups);
+    const uniforms = { n, samples, ...streamKeys(seed, stream) };
+    this.runtime.run(MASK_SAMPLE_BACKWARD, [this.buf(grad), this.buf(logits), this.buf(weight), out.buffer], uniforms, n);
     return out;
-  }
-
-  private lstmParams(batch: number, hidden: number) {
-    const g = this.runtime.grid1d(batch * hidden, 256);
-    return { words: new Uint32Array([batch, hidden, g.rowStride, 0]), groups: g.workgroups };
   }
 
   lstmCell(gates: Storage, cPrev: Storage, batch: number, hidden: number): { h: Storage; c: Storage } {
     const h = this.alloc('f32', batch * hidden);
     const c = this.alloc('f32', batch * hidden);
-    const { words, groups } = this.lstmParams(batch, hidden);
-    this.runtime.dispatch(LSTM_CELL, [this.buf(gates), this.buf(cPrev), h.buffer, c.buffer], words, groups);
+    this.runtime.run(LSTM_CELL, [this.buf(gates), this.buf(cPrev), h.buffer, c.buffer], { hidden }, batch * hidden);
     return { h, c };
   }
 
   lstmCellBackward(gates: Storage, cPrev: Storage, dh: Storage, dc: Storage, batch: number, hidden: number): { dgates: Storage; dcPrev: Storage } {
     const dgates = this.alloc('f32', batch * 4 * hidden);
     const dcPrev = this.alloc('f32', batch * hidden);
-    const { words, groups } = this.lstmParams(batch, hidden);
     const buffers = [gates, cPrev, dh, dc].map((s) => this.buf(s));
-    this.runtime.dispatch(LSTM_CELL_BACKWARD, [...buffers, dgates.buffer, dcPrev.buffer], words, groups);
+    this.runtime.run(LSTM_CELL_BACKWARD, [...buffers, dgates.buffer, dcPrev.buffer], { hidden }, batch * hidden);
     return { dgates, dcPrev };
   }
 
   /** One strided block copy of a [rows, cols] block (kernels/copy.wgsl.ts). */
   private copyBlock(src: Storage, dst: GpuStorage, rows: number, cols: number, srcOffset: number, srcStride: number, dstOffset: number, dstStride: number): void {
-    if (rows * cols === 0) return;
-    const g = this.runtime.grid1d(rows * cols, 256);
-    const words = new Uint32Array([rows, cols, srcOffset, srcStride, dstOffset, dstStride, g.rowStride, 0]);
-    this.runtime.dispatch(COPY_BLOCK, [this.buf(src), dst.buffer], words, g.workgroups);
+    const uniforms = { cols, src_offset: srcOffset, src_stride: srcStride, dst_offset: dstOffset, dst_stride: dstStride };
+    this.runtime.run(COPY_BLOCK, [this.buf(src), dst.buffer], uniforms, rows * cols);
   }
 
   slice(x: Storage, outer: number, axis: number, inner: number, start: number, length: number): Storage {

@@ -1,17 +1,16 @@
 /**
- * WGSL elementwise maps (engine/backend.ts MapOp) over up to three operands. Each operand is a buffer read
+ * Elementwise maps (engine/backend.ts MapOp) over up to three operands. Each operand is a buffer read
  * through per-dimension strides (broadcasting and transposes) or a constant in the uniforms. When every
- * buffer operand is contiguous the kernel skips the index arithmetic.
- *
- * Uniform layout (u32 words): 0 size, 1 row_stride, 2 rank, 4..6 constant bits, 8..15 output shape,
- * 16+8k..23+8k strides of operand k. Up to MAX_RANK dimensions.
+ * buffer operand is contiguous the kernel skips the index arithmetic. Adding an op: one line in F32_EXPR.
  */
 import type { MapOp } from '../../engine/backend.js';
 import type { DType } from '../../engine/dtype.js';
+import { variants, type BufferDecl, type Program, type UniformDecl } from './program.js';
+import { SIGMOID } from './snippets.js';
 
 export const MAX_RANK = 8;
-export const MAP_UNIFORM_WORDS = 40;
 
+/** Each op as a WGSL expression of its operands a, b, c (f32 unless the op is a cast or copy). */
 const F32_EXPR: Record<MapOp, string> = {
   identity: 'a',
   neg: '-a',
@@ -20,6 +19,7 @@ const F32_EXPR: Record<MapOp, string> = {
   relu: 'max(a, 0.0)',
   sigmoid: 'sigmoid_f(a)',
   tanh: 'tanh(clamp(a, -15.0, 15.0))',
+  softplus: 'max(a, 0.0) + log(1.0 + exp(-abs(a)))',
   abs: 'abs(a)',
   sqrt: 'sqrt(a)',
   square: 'a * a',
@@ -42,11 +42,7 @@ const F32_EXPR: Record<MapOp, string> = {
   where: 'select(c, b, a != 0.0)',
 };
 
-const HELPERS = /* wgsl */ `
-fn sigmoid_f(x: f32) -> f32 {
-  let e = exp(-abs(x));
-  return select(e / (1.0 + e), 1.0 / (1.0 + e), x >= 0.0);
-}
+const POW = /* wgsl */ `
 fn pow_f(a: f32, b: f32) -> f32 {
   if (b == 0.0) { return 1.0; }
   // Infinity and NaN cannot be written as WGSL constants; produce them from runtime values instead.
@@ -57,57 +53,56 @@ fn pow_f(a: f32, b: f32) -> f32 {
   return select(r, -r, (i32(b) & 1) != 0);
 }`;
 
-export interface MapOperandKind {
-  /** null for a constant operand. */
-  dtype: DType | null;
-}
+/** An operand's dtype, or null for a constant (its value is the uniform c<k>). */
+export type MapOperandKind = DType | null;
 
-const wgslType = (d: DType): string => (d === 'f32' ? 'f32' : d === 'i32' ? 'i32' : 'u32');
+const wgslType = (d: DType): 'f32' | 'i32' | 'u32' => d;
+const NAMES = ['a', 'b', 'c'];
 
-/** WGSL for one map variant. `contiguous`: every buffer operand is laid out like the output. */
-export function mapKernel(op: MapOp, operands: readonly MapOperandKind[], outDtype: DType, contiguous: boolean): string {
-  const names = ['a', 'b', 'c'];
-  const bindings: string[] = [];
-  const loads: string[] = [];
-  let binding = 0;
-  operands.forEach((o, k) => {
-    if (o.dtype === null) {
-      // A constant: its bits sit in the uniforms; give it the operand's working type.
-      loads.push(`let ${names[k]} = ${valueType(op, outDtype, 'f32')}(bitcast<f32>(word(${4 + k}u)));`);
-      return;
+/**
+ * One map variant. `contiguous`: every buffer operand is laid out like the output, so no index
+ * arithmetic; otherwise operand k is read through the uniform strides<k> over the output's shape.
+ */
+export const mapProgram = variants((op: MapOp, operands: readonly MapOperandKind[], outDtype: DType, contiguous: boolean): Program => {
+  const buffers: BufferDecl[] = [];
+  const uniforms: UniformDecl[] = contiguous ? [] : [{ name: 'rank', type: 'u32' }, { name: 'shape', type: 'u32', length: MAX_RANK }];
+  const helpers: string[] = [SIGMOID, POW];
+  const loads = operands.map((dtype, k) => {
+    const name = NAMES[k];
+    if (dtype === null) {
+      uniforms.push({ name: `c${k}`, type: 'f32' });
+      return `let ${name} = ${valueType(op, outDtype, 'f32')}(p.c${k});`;
     }
-    const b = binding++;
-    bindings.push(`@group(0) @binding(${b}) var<storage, read> in${k}: array<${wgslType(o.dtype)}>;`);
-    const offset = contiguous ? 'i' : `offset(i, ${16 + 8 * k}u)`;
-    loads.push(`let ${names[k]} = ${valueType(op, outDtype, o.dtype)}(in${k}[${offset}]);`);
+    buffers.push({ name: `in${k}`, type: wgslType(dtype) });
+    if (contiguous) return `let ${name} = ${valueType(op, outDtype, dtype)}(in${k}[i]);`;
+    uniforms.push({ name: `strides${k}`, type: 'u32', length: MAX_RANK });
+    helpers.push(offsetFunction(k));
+    return `let ${name} = ${valueType(op, outDtype, dtype)}(in${k}[offset${k}(i)]);`;
   });
-  const outBinding = binding++;
-  const expr = op === 'identity' ? 'a' : F32_EXPR[op];
-  return /* wgsl */ `
-${bindings.join('\n')}
-@group(0) @binding(${outBinding}) var<storage, read_write> out: array<${wgslType(outDtype)}>;
-struct Params { w: array<vec4<u32>, ${MAP_UNIFORM_WORDS / 4}> }
-@group(0) @binding(${outBinding + 1}) var<uniform> p: Params;
-fn word(i: u32) -> u32 { return p.w[i / 4u][i % 4u]; }
-fn offset(flat: u32, strides_at: u32) -> u32 {
+  buffers.push({ name: 'out', type: wgslType(outDtype), write: true });
+  return {
+    name: op,
+    buffers,
+    uniforms,
+    workgroupSize: 256,
+    launch: 'threads',
+    helpers,
+    body: `${loads.join('\n  ')}\n  out[i] = ${wgslType(outDtype)}(${F32_EXPR[op]});`,
+  };
+});
+
+/** Offset of output element `flat` in operand k, walking the output's shape with k's strides. */
+const offsetFunction = (k: number): string => /* wgsl */ `
+fn offset${k}(flat: u32) -> u32 {
   var rest = flat;
   var off = 0u;
-  for (var ax = i32(word(2u)) - 1; ax >= 0; ax--) {
-    let dim = word(8u + u32(ax));
-    off += (rest % dim) * word(strides_at + u32(ax));
+  for (var ax = i32(p.rank) - 1; ax >= 0; ax--) {
+    let dim = shape_at(u32(ax));
+    off += (rest % dim) * strides${k}_at(u32(ax));
     rest /= dim;
   }
   return off;
-}
-${HELPERS}
-@compute @workgroup_size(256)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let i = gid.x + gid.y * word(1u);
-  if (i >= word(0u)) { return; }
-  ${loads.join('\n  ')}
-  out[i] = ${wgslType(outDtype)}(${expr});
 }`;
-}
 
 /**
  * The type operands are converted to before the op: the raw type for pure copies (identity keeps i32
@@ -118,4 +113,3 @@ function valueType(op: MapOp, outDtype: DType, inDtype: DType): string {
   if (op === 'toF32' || op === 'toI32') return wgslType(inDtype);
   return 'f32';
 }
-

@@ -1,12 +1,14 @@
 /**
- * WGSL batched matmul C = op(A)·op(B): 64×64 output tiles, 16×16 threads each computing a 4×4 block
+ * Batched matmul C = op(A)·op(B): 64×64 output tiles, 16×16 threads each computing a 4×4 block
  * (rows ty+16i, cols tx+16j, so workgroup-memory reads don't collide), K stepped 16 at a time through
  * workgroup memory. Tile loads are arranged so neighbouring threads read neighbouring addresses for
  * either transpose. Out-of-range rows/cols load 0 and are not stored, so any shape is correct.
- * Uniform words: 0 M, 1 N, 2 K, 3 batch stride A, 4 batch stride B.
  */
+import { variants, type Program } from './program.js';
 
-export function matmulKernel(transA: boolean, transB: boolean): string {
+const TILE = 64;
+
+export const matmulProgram = variants((transA: boolean, transB: boolean): Program => {
   // For each operand: how a linear thread index maps to (row-in-tile, k-in-tile), and the address.
   const loadA = transA
     ? 'let kk = idx / 64u; let r = idx % 64u; let gr = row0 + r; let gk = t + kk;\n      var v = 0.0; if (gr < M && gk < K) { v = a[offA + gk * M + gr]; }'
@@ -14,21 +16,19 @@ export function matmulKernel(transA: boolean, transB: boolean): string {
   const loadB = transB
     ? 'let c = idx / 16u; let kk = idx % 16u; let gc = col0 + c; let gk = t + kk;\n      var v = 0.0; if (gc < N && gk < K) { v = b[offB + gc * K + gk]; }'
     : 'let kk = idx / 64u; let c = idx % 64u; let gc = col0 + c; let gk = t + kk;\n      var v = 0.0; if (gc < N && gk < K) { v = b[offB + gk * N + gc]; }';
-  return /* wgsl */ `
-@group(0) @binding(0) var<storage, read> a: array<f32>;
-@group(0) @binding(1) var<storage, read> b: array<f32>;
-@group(0) @binding(2) var<storage, read_write> out: array<f32>;
-struct Params { M: u32, N: u32, K: u32, strideA: u32, strideB: u32, pad0: u32, pad1: u32, pad2: u32 }
-@group(0) @binding(3) var<uniform> p: Params;
-var<workgroup> As: array<array<f32, 64>, 16>;
-var<workgroup> Bs: array<array<f32, 64>, 16>;
-@compute @workgroup_size(16, 16)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+  return {
+    name: `matmul(transA=${transA}, transB=${transB})`,
+    buffers: [{ name: 'a', type: 'f32' }, { name: 'b', type: 'f32' }, { name: 'out', type: 'f32', write: true }],
+    uniforms: ['M', 'N', 'K', 'stride_a', 'stride_b', 'batch'].map((name) => ({ name, type: 'u32' as const })),
+    workgroupSize: [16, 16],
+    launch: { grid: (u) => [Math.ceil((u.N as number) / TILE), Math.ceil((u.M as number) / TILE), u.batch as number] },
+    helpers: ['var<workgroup> As: array<array<f32, 64>, 16>;', 'var<workgroup> Bs: array<array<f32, 64>, 16>;'],
+    body: /* wgsl */ `
   let M = p.M; let N = p.N; let K = p.K;
   let row0 = wid.y * 64u;
   let col0 = wid.x * 64u;
-  let offA = wid.z * p.strideA;
-  let offB = wid.z * p.strideB;
+  let offA = wid.z * p.stride_a;
+  let offB = wid.z * p.stride_b;
   let tid = lid.y * 16u + lid.x;
   var acc: array<array<f32, 4>, 4>;
   for (var t = 0u; t < K; t += 16u) {
@@ -61,6 +61,6 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
       let col = col0 + lid.x + 16u * j;
       if (col < N) { out[offC + r * N + col] = acc[i][j]; }
     }
-  }
-}`;
-}
+  }`,
+  };
+});

@@ -1,13 +1,14 @@
 /**
- * WGSL reductions. Long ones: a workgroup of 256 threads per output element; threads stride over the
- * reduced elements, then combine through workgroup memory. Short ones (≤ SHORT_REDUCTION elements):
- * one thread per output. Uniform words: 0 out_size, 1 red_size, 2 kept rank, 3 reduced rank,
- * 4 outputs per grid row, 8..15 kept shape, 16..23 kept strides, 24..31 reduced shape, 32..39 reduced strides.
+ * Reductions over any axes of a strided view. Long ones: one workgroup of 256 threads per output
+ * element; threads stride over the reduced elements, then combine through workgroup memory. Short ones
+ * (≤ SHORT_REDUCTION elements): one thread per output.
  */
 import type { ReduceOp } from '../../engine/backend.js';
+import { variants, type Program, type UniformDecl } from './program.js';
 
-export const REDUCE_UNIFORM_WORDS = 40;
 export const SHORT_REDUCTION = 64;
+/** Ranks up to this many kept and reduced axes. */
+export const REDUCE_MAX_RANK = 8;
 
 const COMBINE: Record<ReduceOp, { init: string; add: string; combine: string }> = {
   sum: { init: '0.0', add: 'acc + v', combine: 'x + y' },
@@ -15,24 +16,31 @@ const COMBINE: Record<ReduceOp, { init: string; add: string; combine: string }> 
   max: { init: '-0x1.fffffep+127f', add: 'max_nan(acc, v)', combine: 'max_nan(x, y)' },
 };
 
-export function reduceKernel(op: ReduceOp, perThread: boolean): string {
-  const c = COMBINE[op];
-  return /* wgsl */ `${HEADER}
-${perThread ? perThreadMain(c) : workgroupMain(c)}`;
-}
+const UNIFORMS: UniformDecl[] = [
+  { name: 'red_size', type: 'u32' },
+  { name: 'kept_rank', type: 'u32' },
+  { name: 'red_rank', type: 'u32' },
+  ...['kept_shape', 'kept_strides', 'red_shape', 'red_strides'].map((name) => ({ name, type: 'u32' as const, length: REDUCE_MAX_RANK })),
+];
 
-const HEADER = /* wgsl */ `
-@group(0) @binding(0) var<storage, read> x: array<f32>;
-@group(0) @binding(1) var<storage, read_write> out: array<f32>;
-struct Params { w: array<vec4<u32>, ${REDUCE_UNIFORM_WORDS / 4}> }
-@group(0) @binding(2) var<uniform> p: Params;
-fn word(i: u32) -> u32 { return p.w[i / 4u][i % 4u]; }
-fn offset(flat: u32, rank: u32, shape_at: u32, strides_at: u32) -> u32 {
+/** Offset of the flat index within the kept (or reduced) axes, and a NaN-propagating max. */
+const HELPERS = /* wgsl */ `
+fn kept_offset(flat: u32) -> u32 {
   var rest = flat;
   var off = 0u;
-  for (var ax = i32(rank) - 1; ax >= 0; ax--) {
-    let dim = word(shape_at + u32(ax));
-    off += (rest % dim) * word(strides_at + u32(ax));
+  for (var ax = i32(p.kept_rank) - 1; ax >= 0; ax--) {
+    let dim = kept_shape_at(u32(ax));
+    off += (rest % dim) * kept_strides_at(u32(ax));
+    rest /= dim;
+  }
+  return off;
+}
+fn red_offset(flat: u32) -> u32 {
+  var rest = flat;
+  var off = 0u;
+  for (var ax = i32(p.red_rank) - 1; ax >= 0; ax--) {
+    let dim = red_shape_at(u32(ax));
+    off += (rest % dim) * red_strides_at(u32(ax));
     rest /= dim;
   }
   return off;
@@ -42,47 +50,48 @@ fn max_nan(x: f32, y: f32) -> f32 {
   return max(x, y);
 }`;
 
-function perThreadMain(c: { init: string; add: string }): string {
-  return /* wgsl */ `
-@compute @workgroup_size(256)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let o = gid.x + gid.y * word(4u);
-  if (o >= word(0u)) { return; }
-  let base = offset(o, word(2u), 8u, 16u);
+/** `perThread`: launch one thread per output ('threads'), else one workgroup per output ('groups'). */
+export const reduceProgram = variants((op: ReduceOp, perThread: boolean): Program => {
+  const c = COMBINE[op];
+  const common = { buffers: [{ name: 'x', type: 'f32' as const }, { name: 'out', type: 'f32' as const, write: true }], uniforms: UNIFORMS, workgroupSize: 256 };
+  if (perThread) {
+    return {
+      ...common,
+      name: `reduce(${op}, per thread)`,
+      launch: 'threads',
+      helpers: [HELPERS],
+      body: /* wgsl */ `
+  let base = kept_offset(i);
   var acc = ${c.init};
-  for (var r = 0u; r < word(1u); r++) {
-    let v = x[base + offset(r, word(3u), 24u, 32u)];
+  for (var r = 0u; r < p.red_size; r++) {
+    let v = x[base + red_offset(r)];
     acc = ${c.add};
   }
-  out[o] = acc;
-}`;
-}
-
-function workgroupMain(c: { init: string; add: string; combine: string }): string {
-  return /* wgsl */ `
-var<workgroup> partial: array<f32, 256>;
-@compute @workgroup_size(256)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let o = wid.x + wid.y * word(4u);
-  let valid = o < word(0u);
-  let base = offset(o, word(2u), 8u, 16u);
-  var acc = ${c.init};
-  if (valid) {
-    for (var r = lid; r < word(1u); r += 256u) {
-      let v = x[base + offset(r, word(3u), 24u, 32u)];
-      acc = ${c.add};
-    }
+  out[i] = acc;`,
+    };
   }
-  partial[lid] = acc;
+  return {
+    ...common,
+    name: `reduce(${op}, per workgroup)`,
+    launch: 'groups',
+    helpers: [HELPERS, 'var<workgroup> partial: array<f32, 256>;'],
+    body: /* wgsl */ `
+  let base = kept_offset(group);
+  var acc = ${c.init};
+  for (var r = lindex; r < p.red_size; r += 256u) {
+    let v = x[base + red_offset(r)];
+    acc = ${c.add};
+  }
+  partial[lindex] = acc;
   workgroupBarrier();
   for (var s = 128u; s > 0u; s >>= 1u) {
-    if (lid < s) {
-      let x = partial[lid];
-      let y = partial[lid + s];
-      partial[lid] = ${c.combine};
+    if (lindex < s) {
+      let x = partial[lindex];
+      let y = partial[lindex + s];
+      partial[lindex] = ${c.combine};
     }
     workgroupBarrier();
   }
-  if (valid && lid == 0u) { out[o] = partial[0]; }
-}`;
-}
+  if (lindex == 0u) { out[group] = partial[0]; }`,
+  };
+});

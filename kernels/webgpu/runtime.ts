@@ -8,6 +8,8 @@
  * touches a buffer that unsubmitted work refers to.
  */
 
+import { launchKind, packUniforms, programWgsl, workgroupThreads, type Program, type UniformValues } from './program.js';
+
 const SUBMIT_EVERY = 256;
 /** Submit early once this much released memory waits for reuse, so big loops don't grow the pool. */
 const SUBMIT_AT_PENDING_BYTES = 64 * 1024 * 1024;
@@ -82,7 +84,7 @@ export interface RuntimeOptions {
 export class GpuRuntime {
   readonly storage: BufferPool;
   private uniforms: BufferPool;
-  private pipelines = new Map<string, GPUComputePipeline>();
+  private pipelines = new WeakMap<Program, GPUComputePipeline>();
   private encoder: GPUCommandEncoder | null = null;
   private pass: GPUComputePassEncoder | null = null;
   private recorded = 0;
@@ -108,29 +110,45 @@ export class GpuRuntime {
     return { workgroups: [x, y, 1], rowStride: x * workgroupSize };
   }
 
-  private pipeline(wgsl: string): GPUComputePipeline {
-    let p = this.pipelines.get(wgsl);
+  private pipeline(program: Program): GPUComputePipeline {
+    let p = this.pipelines.get(program);
     if (!p) {
-      const module = this.device.createShaderModule({ code: wgsl });
+      const module = this.device.createShaderModule({ code: programWgsl(program) });
       p = this.device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: 'main' } });
-      this.pipelines.set(wgsl, p);
+      this.pipelines.set(program, p);
     }
     return p;
   }
 
-  /** Records one dispatch. `buffers` bind to 0..n-1 in order, the uniform words (if any) to binding n. */
-  dispatch(wgsl: string, buffers: readonly GPUBuffer[], uniformWords: Uint32Array | null, workgroups: readonly number[]): void {
+  /**
+   * Records one launch of `program`: `buffers` bind in the order the program declares them, the uniforms
+   * are packed by its declaration. A 'threads' or 'groups' launch covers `count` indices; none is
+   * recorded for 0.
+   */
+  run(program: Program, buffers: readonly GPUBuffer[], uniforms: UniformValues, count = 0): void {
+    if (buffers.length !== program.buffers.length) {
+      throw new Error(`webgpu ${program.name}: ${buffers.length} buffers given, the kernel declares ${program.buffers.length}`);
+    }
+    const kind = launchKind(program);
+    let workgroups: readonly number[];
+    let values = uniforms;
+    if (typeof program.launch === 'object') workgroups = program.launch.grid(uniforms);
+    else {
+      if (count === 0) return;
+      const grid = this.grid1d(count, kind === 'threads' ? workgroupThreads(program) : 1);
+      workgroups = grid.workgroups;
+      values = { ...uniforms, count, row_stride: grid.rowStride };
+    }
+    if (workgroups.some((n) => n === 0)) return;
     if (workgroups.some((n) => n > this.device.limits.maxComputeWorkgroupsPerDimension)) {
-      throw new Error(`webgpu: launch of [${workgroups.join(',')}] workgroups exceeds the device limit of ${this.device.limits.maxComputeWorkgroupsPerDimension} per dimension`);
+      throw new Error(`webgpu ${program.name}: launch of [${workgroups.join(',')}] workgroups exceeds the device limit of ${this.device.limits.maxComputeWorkgroupsPerDimension} per dimension`);
     }
-    const pipeline = this.pipeline(wgsl);
+    const pipeline = this.pipeline(program);
     const entries: GPUBindGroupEntry[] = buffers.map((buffer, binding) => ({ binding, resource: { buffer } }));
-    let uniform: GPUBuffer | null = null;
-    if (uniformWords) {
-      uniform = this.uniforms.acquire(uniformWords.byteLength);
-      this.device.queue.writeBuffer(uniform, 0, uniformWords);
-      entries.push({ binding: buffers.length, resource: { buffer: uniform } });
-    }
+    const words = packUniforms(program, values);
+    const uniform = this.uniforms.acquire(words.byteLength);
+    this.device.queue.writeBuffer(uniform, 0, words);
+    entries.push({ binding: buffers.length, resource: { buffer: uniform } });
     const bindGroup = this.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
     if (!this.pass) {
       this.encoder = this.device.createCommandEncoder();
@@ -139,7 +157,7 @@ export class GpuRuntime {
     this.pass.setPipeline(pipeline);
     this.pass.setBindGroup(0, bindGroup);
     this.pass.dispatchWorkgroups(workgroups[0], workgroups[1] ?? 1, workgroups[2] ?? 1);
-    if (uniform) this.uniforms.release(uniform);
+    this.uniforms.release(uniform);
     if (++this.recorded >= SUBMIT_EVERY || this.storage.pendingBytes >= SUBMIT_AT_PENDING_BYTES) this.flush();
   }
 

@@ -60,7 +60,7 @@ function compare(name: string, build: () => Tensor[], tol = 1e-5): KernelCheck {
   };
 }
 
-const unary = (op: 'neg' | 'exp' | 'log' | 'relu' | 'sigmoid' | 'tanh' | 'abs' | 'sqrt' | 'square', lo = -1, hi = 1): KernelCheck =>
+const unary = (op: 'neg' | 'exp' | 'log' | 'relu' | 'sigmoid' | 'tanh' | 'softplus' | 'abs' | 'sqrt' | 'square', lo = -1, hi = 1): KernelCheck =>
   compare(`${op} [17,3]`, () => {
     const x = input([17, 3], lo, hi);
     return withGrads(x[op](), [x]);
@@ -75,6 +75,7 @@ const binary = (op: 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum
 
 export const kernelChecks: KernelCheck[] = [
   unary('neg'), unary('exp'), unary('log', 0.1, 3), unary('relu'), unary('sigmoid', -8, 8), unary('tanh', -20, 20),
+  unary('softplus', -30, 30),
   unary('abs'), unary('sqrt', 0.1, 4), unary('square'),
   binary('add', [3, 1, 5], [4, 5]), binary('sub', [1, 7], [5, 1]), binary('mul', [65], [65]),
   binary('div', [2, 3, 4], [3, 1]), binary('pow', [4, 5], [5], 0.1), binary('maximum', [3, 17], [17]),
