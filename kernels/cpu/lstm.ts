@@ -6,7 +6,7 @@
  * cell's time, and the backward would otherwise pay them again. The GPU recomputes them (cheap there).
  */
 
-// One-sided is safe in f64 (exp overflows to Infinity, giving 0, never NaN) and ~1.7× faster than the
+// One-sided is safe in f64 (exp overflows to Infinity, giving 0, never NaN) and faster than the
 // two-sided form, which f32 kernels need; the transcendental functions are most of this kernel's time.
 const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
 

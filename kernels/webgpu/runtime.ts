@@ -70,7 +70,7 @@ class BufferPool {
   }
 }
 
-export interface Grid {
+interface Grid {
   workgroups: [number, number, number];
   /** Threads per row of the grid: kernels compute the flat index as gid.x + gid.y · rowStride. */
   rowStride: number;
@@ -103,7 +103,7 @@ export class GpuRuntime {
   }
 
   /** A 1-D launch of `threads` threads, folded into 2-D when it exceeds the workgroups-per-dimension limit. */
-  grid1d(threads: number, workgroupSize: number): Grid {
+  private grid1d(threads: number, workgroupSize: number): Grid {
     const groups = Math.max(1, Math.ceil(threads / workgroupSize));
     const x = Math.min(groups, this.maxWorkgroups);
     const y = Math.ceil(groups / x);
