@@ -1,5 +1,5 @@
 /**
- * adamFast: adamCpu's exact contract (adam.cpu.ts: updates param, m and v in place), computed by the
+ * adamFast: adamCpu's exact contract (adam.ts: updates param, m and v in place), computed by the
  * WebAssembly SIMD kernel of adam.wat with bit-identical results. The four arrays are copied into the
  * module's memory (each padded to an even length), updated there, and param, m and v copied back.
  * Engines without wasm SIMD, and arrays too large for the module's 1 GiB memory, fall back to adamCpu.

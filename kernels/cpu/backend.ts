@@ -1,7 +1,7 @@
 /**
  * The CPU backend: TypeScript over typed arrays, the reference every GPU kernel is tested against. Its hot
- * kernels — matmul, mask sampling, Adam — are hand-written WebAssembly SIMD (kernels/*.wat), each tested
- * against its plain TypeScript reference (kernels/*.cpu.ts).
+ * kernels — matmul, mask sampling, Adam — are hand-written WebAssembly SIMD (wasm/*.wat, driven by
+ * *.fast.ts), each tested against its plain TypeScript reference (the file of the same stem).
  */
 import type { AdamHyper, Backend, MapInput, MapOp, MatmulSpec, MemoryInfo, ReduceOp, Storage } from '../../engine/backend.js';
 import { allocTyped, dtypeOfArray, type AnyTypedArray, type DType } from '../../engine/dtype.js';

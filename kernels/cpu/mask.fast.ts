@@ -1,14 +1,14 @@
 /**
  * maskSampleFast / maskSampleBackwardFast: the exact contracts of maskSampleCpu / maskSampleBackwardCpu
- * (mask.cpu.ts), computed by the WebAssembly SIMD kernels of mask.wat, with bit-identical results.
+ * (mask.ts), computed by the WebAssembly SIMD kernels of wasm/mask.wat, with bit-identical results.
  * Per call: the operands are copied into the module's memory, arrays padded to a multiple of 4 floats
  * (padding lanes compute values nobody reads); e^(−l) is computed once per weight, shared by all samples,
- * by mask.wat's port of V8's Math.exp (bit-identical to it; the rare |l| > 708 or NaN lanes it leaves
+ * by wasm/mask.wat's port of V8's Math.exp (bit-identical to it; the rare |l| > 708 or NaN lanes it leaves
  * out are computed here with Math.exp); the kernel runs; the result is copied out.
  * When the engine's Math.exp is not the one the port reproduces (checked once, on load, against a fixed
- * set of logits), e^(−l) comes from Math.exp here instead (~2.5× slower than the port: about +1 ms per
- * call at n = 212,480 on a Zen 5). The port was checked against Node 20's Math.exp on all 2^32 f32
- * logits: identical wherever it does not defer to Math.exp. Engines without wasm SIMD (the
+ * set of logits), e^(−l) comes from Math.exp here instead (slower: bench/RESULTS.md, "Kernel design
+ * measurements"). The port was checked against Node 20's Math.exp on all 2^32 f32 logits: identical
+ * wherever it does not defer to Math.exp. Engines without wasm SIMD (the
  * module fails to compile), and problems too large for the module's 1 GiB memory, fall back to the
  * reference functions.
  */

@@ -78,8 +78,8 @@ export function wasmGemmAvailable(): boolean {
 
 /**
  * Let large products use worker threads, where there are any (Node ≥ 20.16 on several cores). Off by
- * default: on an idle 2-core machine it makes them ~1.7× faster, but where other processes compete for
- * the cores a worker can be descheduled holding a chunk, and the product waits for it (see the bench).
+ * default: on an idle machine it makes them faster, but where other processes compete for the cores a
+ * worker can be descheduled holding a chunk, and the product waits for it (bench/RESULTS.md).
  * Workers start with the first large product after enabling, and never keep the process alive.
  */
 export function setMatmulThreads(enabled: boolean): void {

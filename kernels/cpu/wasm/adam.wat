@@ -1,7 +1,7 @@
-;; The fused Adam step of kernels/adam.cpu.ts in WebAssembly 128-bit SIMD, bit-identical to it: the same
+;; The fused Adam step of kernels/cpu/adam.ts in WebAssembly 128-bit SIMD, bit-identical to it: the same
 ;; f64 operations in the same order (f64x2 is IEEE, with no contraction; sqrt is correctly rounded like
 ;; Math.sqrt), m and v rounded to f32 when stored and read back rounded, as the reference's Float32Arrays
-;; do. Assembled by kernels/build-wasm.mjs into kernels/adam.wasm.ts; driven by kernels/adam.wasm-runner.ts,
+;; do. Assembled by build-wasm.mjs (beside it) into adam.wasm.ts; driven by kernels/cpu/adam.fast.ts,
 ;; which computes the per-step scalars exactly as adamCpu does and passes them in.
 (module
   (memory (export "memory") 1 16384)

@@ -1,5 +1,5 @@
 ;; f32 GEMM for the CPU backend, WebAssembly 128-bit SIMD (no relaxed-simd, so no FMA: mul then add).
-;; Assembled by kernels/build-wasm.mjs into kernels/gemm.wasm.ts; driven by kernels/matmul.wasm-runner.ts.
+;; Assembled by build-wasm.mjs (beside it) into gemm.wasm.ts; driven by kernels/cpu/matmul.fast.ts.
 ;;
 ;; C[m,n] = A[m,k] · B[k,n] in the GotoBLAS shape:
 ;;   * `pack` copies an operand, whatever its strides, into panels: A into panels of MR = 4 rows stored
@@ -7,13 +7,13 @@
 ;;     micro-kernel never sees a ragged edge; C is a padded [mPad, nPad] buffer and the caller copies
 ;;     out the m × n corner.
 ;;   * `micro` computes one 4×8 tile of C, looping over k with the tile in 8 f32x4 accumulators.
-;;     4×8 (and 2×16) measured fastest in V8 on x86-64 (~50 GFLOP/s on one Zen core): V8 gives wasm
-;;     15 xmm registers, and 8 accumulators + 2 B vectors + the A broadcasts + a product temporary
-;;     fit, while 5×8, 6×8, 4×12 and 4×16 measured at about half that (5×8 spills in the loop).
+;;     4×8 (and 2×16) measured fastest in V8 on x86-64: V8 gives wasm 15 xmm registers, and 8
+;;     accumulators + 2 B vectors + the A broadcasts + a product temporary fit, while 5×8, 6×8, 4×12
+;;     and 4×16 spill (figures: bench/RESULTS.md, "Kernel design measurements").
 ;;   * `gemm` walks the tiles: k in blocks of KC = 256 (a 4×KC A panel and a KC×8 B panel are 4 + 8 KiB,
 ;;     both L1-resident while a tile is computed), B panels in the middle loop so one B panel stays
 ;;     in L1 across a block of 64 A panels (their KC slice, ≤ 256 KiB, sits in L2). Other KC and
-;;     block sizes measured the same within noise: Zen's L2 is 1 MiB.
+;;     block sizes measured the same within noise.
 ;; All pointers and strides are byte offsets into the one memory, grown by the caller (at most 1 GiB).
 ;; build-wasm.mjs also emits a variant for Node's helper threads that imports the memory as shared
 ;; instead: it swaps the `memory` line below, which must therefore stay exactly as it is.
@@ -46,7 +46,7 @@
       (local.set $b (i32.add (local.get $b) (i32.const 32)))
       (br_if $k (i32.ne (local.get $a) (local.get $aEnd))))
     ;; Write the tile. Inline, not through a helper function: with calls after the loop, V8 moved
-    ;; accumulators to stack slots inside the loop, and the kernel measured ~30% slower.
+    ;; accumulators to stack slots inside the loop, and the kernel got slower.
     (local.set $c1 (i32.add (local.get $c) (local.get $ldc)))
     (local.set $c2 (i32.add (local.get $c1) (local.get $ldc)))
     (local.set $c3 (i32.add (local.get $c2) (local.get $ldc)))

@@ -1,19 +1,19 @@
-;; The fused mask kernels of kernels/mask.cpu.ts in WebAssembly 128-bit SIMD (no relaxed-simd, no threads),
-;; bit-identical to that reference. Assembled by kernels/build-wasm.mjs into kernels/mask.wasm.ts;
-;; driven by kernels/mask.wasm-runner.ts, which puts the operands into this module's memory.
+;; The fused mask kernels of kernels/cpu/mask.ts in WebAssembly 128-bit SIMD (no relaxed-simd, no threads),
+;; bit-identical to that reference. Assembled by build-wasm.mjs (beside it) into mask.wasm.ts;
+;; driven by kernels/cpu/mask.fast.ts, which puts the operands into this module's memory.
 ;;
-;; The counter RNG (random.cpu.ts) runs on 4 counters at a time: bits = pcg(pcg(counter + inner) ^ outer).
+;; The counter RNG (engine/random.ts) runs on 4 counters at a time: bits = pcg(pcg(counter + inner) ^ outer).
 ;; PCG's data-dependent shift, state >>> ((state >>> 28) + 4), has no per-lane SIMD instruction. It is
 ;; the high half of the 64-bit product state · 2^(28 − t), t = state >>> 28: two i64x2.extmul (pmuludq)
 ;; and a shuffle. 2^(28 − t) itself comes from float bits: (142 − t) << 23 is the f32 2^(15 − t); adding
 ;; 2^23 puts the integer 2^(15 − t) in the low mantissa bits (0x4B000000 + 2^(15 − t)), and << 13 both
-;; moves it to 2^(28 − t) and shifts the 0x4B000000 out: 12 x64 instructions per shift in V8. Measured
-;; on a Zen 5 (`sample`, n = 212,480, K = 4): the 4 lanes one by one (extract, scalar shift, replace;
-;; ~24 instructions) ran ~5% faster, as Zen 5 has scalar ports to spare, but extract and insert are 2 µops
-;; each on the shuffle port of Intel cores, so this kept the all-SIMD form; 4 conditional shifts by 1, 2,
-;; 4, 8 selected by the bits of t ran ~45% slower.
+;; moves it to 2^(28 − t) and shifts the 0x4B000000 out: 12 x64 instructions per shift in V8. The 4 lanes
+;; one by one (extract, scalar shift, replace) ran a little faster on the Zen 5 we measured, but extract
+;; and insert are 2 µops each on the shuffle port of Intel cores, so this keeps the all-SIMD form; 4
+;; conditional shifts by 1, 2, 4, 8 selected by the bits of t were much slower (bench/RESULTS.md,
+;; "Kernel design measurements").
 ;;
-;; Forward keep decision. With b = bits >>> 8 and e = the f32 e^(−l) (mask.cpu.ts rounds it to f32),
+;; Forward keep decision. With b = bits >>> 8 and e = the f32 e^(−l) (kernels/cpu/mask.ts rounds it to f32),
 ;; the reference keeps iff u > (1 − u)·e in f64, u = (b + 0.5)/2^24. Writing a = 2b + 1, c = 2^25 − a:
 ;; u = a/2^25 and 1 − u = c/2^25 exactly, and c·e (25-bit integer times 24-bit significand) fits in
 ;; f64's 53 bits, so the f64 product is exact and the test is exactly a > c·e, i.e. b > (t − 1)/2 with
