@@ -1,7 +1,7 @@
 /** Builds report.json (masking/report-types.ts) from the results of one or more seeds: mean ± std. */
 import { meanStd } from '../masking/analysis.js';
 import type { Report } from '../masking/report-types.js';
-import type { SeedResult } from './runner.js';
+import type { SeedResult } from './phases.js';
 import type { AnyExperiment, BaseConfig, Size } from './types.js';
 
 /** Applies f to the values at the same nested key of every seed's table. */

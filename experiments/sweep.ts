@@ -2,7 +2,8 @@
 import { join } from 'node:path';
 import { meanStd } from '../masking/analysis.js';
 import type { SweepPoint } from '../masking/report-types.js';
-import { runSeed, type RunEvent, type SeedResult } from './runner.js';
+import type { SeedResult } from './phases.js';
+import { runSeed, type RunEvent } from './runner.js';
 import type { AnyExperiment, BaseConfig } from './types.js';
 
 export interface SweepOptions {

@@ -3,15 +3,9 @@ import { Adam } from '../engine/optim/adam.js';
 import { clipCoefficient } from '../engine/optim/clip.js';
 import { tidy } from '../engine/state.js';
 import type { Tensor } from '../engine/tensor.js';
-import type { LossPoint } from '../masking/report-types.js';
 import { disposeBatch, type Batch } from '../masking/train-stage.js';
 import type { Module } from '../models/module.js';
 import type { AnyExperiment, BaseConfig } from './types.js';
-
-export interface StepProgress {
-  step: number;
-  loss?: number;
-}
 
 /** Called after every step with that step's loss, which it owns (reads when it wants, then disposes). */
 export type OnStep = (step: number, loss: Tensor) => Promise<void>;
@@ -55,21 +49,4 @@ export async function trainBaseSteps(def: AnyExperiment, model: Module, cfg: Bas
     await onStep(step, loss);
   }
   trainer.dispose();
-}
-
-/** Base training that reads the loss every `logEvery` steps; returns the loss curve. */
-export async function trainBase(
-  def: AnyExperiment, model: Module, cfg: BaseConfig, seed: number, onProgress: (p: StepProgress) => void, logEvery = 100,
-): Promise<LossPoint[]> {
-  const curve: LossPoint[] = [];
-  await trainBaseSteps(def, model, cfg, seed, async (step, loss) => {
-    let value: number | undefined;
-    if (step % logEvery === 0 || step === cfg.baseSteps - 1) {
-      value = await loss.item();
-      curve.push({ step, loss: value });
-    }
-    loss.dispose();
-    onProgress({ step, loss: value });
-  });
-  return curve;
 }

@@ -1,15 +1,16 @@
 /**
- * For the step benchmarks: one base-training step and one mask-stage step of an experiment, set up as
- * experiments/runner.ts sets up its phases (a freshly initialised net stands in for a trained one), and
- * the backends to run them on.
+ * For the step benchmarks: one base-training step and one mask-stage step of an experiment, set up as a
+ * run sets up its phases (experiments/phase-setup.ts; a freshly initialised net stands in for a trained
+ * one), and the backends to run them on.
  */
 import type { Backend } from '../../engine/backend.js';
 import { setBackend } from '../../engine/setup.js';
 import type { Tensor } from '../../engine/tensor.js';
 import { BaseTrainer } from '../../experiments/train-base.js';
 import type { AnyExperiment, BaseConfig } from '../../experiments/types.js';
-import { MaskSet, maskTargets } from '../../masking/mask-set.js';
-import { MaskStageTrainer, type Batch } from '../../masking/train-stage.js';
+import { freezeForMasks, stageTargets, stageTrainer } from '../../experiments/phase-setup.js';
+import { MaskSet } from '../../masking/mask-set.js';
+import type { Batch } from '../../masking/train-stage.js';
 import type { Runner } from './timing.js';
 
 export interface TimedStep {
@@ -33,10 +34,9 @@ export function baseStep(def: AnyExperiment, cfg: BaseConfig): TimedStep {
 /** MaskStageTrainer.step over the frozen net in evaluation mode, logits on every weight but the biases. */
 export function maskStep(def: AnyExperiment, cfg: BaseConfig): TimedStep {
   const model = def.model(cfg);
-  model.parameters().forEach((p: Tensor) => p.requireGrad(false));
-  model.eval();
-  const set = new MaskSet(maskTargets(model, { biases: false }));
-  const trainer = new MaskStageTrainer(set, { steps: 0, samples: cfg.samples, beta: cfg.beta, lr: cfg.maskLr, clip: cfg.maskClip }, [], def.regRows(cfg));
+  freezeForMasks(model);
+  const set = new MaskSet(stageTargets(model));
+  const trainer = stageTrainer(def, cfg, set);
   return {
     step: (b) => trainer.step(b, (bb) => def.loss(model, bb, cfg)),
     dispose: () => {

@@ -1,0 +1,168 @@
+/**
+ * One seed's run, phase by phase: the sequence and the seeding that the CLI runner (experiments/runner.ts)
+ * and the web demo (web/run.ts) share, so that both give the same numbers. The model is initialised, the
+ * base network trained (or restored, or loaded), frozen in evaluation mode, each mask stage trained on
+ * fresh logits with a fresh Adam, then analysed. Callers plug in through PhaseHooks: checkpoints and
+ * events (the runner), live looks (the demo). Browser-safe: no Node APIs.
+ */
+import { pcgHash } from '../engine/random.js';
+import { manualSeed } from '../engine/state.js';
+import type { Tensor } from '../engine/tensor.js';
+import { MaskSet, type MaskTarget } from '../masking/mask-set.js';
+import type { LossPoint } from '../masking/report-types.js';
+import type { Module } from '../models/module.js';
+import { analyse, type Analysis } from './analyse.js';
+import { freezeForMasks, stageTargets, stageTrainer } from './phase-setup.js';
+import { trainBaseSteps, type OnStep } from './train-base.js';
+import type { AnyExperiment, BaseConfig } from './types.js';
+
+/** A seed per phase of a run, so each phase's random draws do not depend on how the run was resumed. */
+const phaseSeed = (seed: number, phase: string): number => pcgHash(seed ^ [...phase].reduce((h, c) => pcgHash(h ^ c.charCodeAt(0)), 0x51ed));
+
+/** Loss curves keep steps 0, 100, 200, … and the last. */
+export const CURVE_EVERY = 100;
+
+/** A finished phase, as a checkpoint holds it. */
+export interface PhaseRecord {
+  /** The base network's parameters, or a stage's mask logits, by name. */
+  tensors: Record<string, Tensor>;
+  curve: LossPoint[];
+  /** Seconds the phase took when it ran. */
+  seconds: number;
+}
+
+export interface PhaseInfo {
+  /** 'base' or 'mask-<stage>': the name of its checkpoint and events. */
+  phase: string;
+  /** The mask stage ('full', 'add', …); absent for the base phase. */
+  stage?: string;
+  /** Training steps. */
+  total: number;
+  /** A mask stage's logits. */
+  set?: MaskSet;
+}
+
+/** Where callers plug in; every hook is optional. */
+export interface PhaseHooks {
+  /** The initialised model and the weights the stages mask, before any phase. */
+  onModel?(model: Module, targets: readonly MaskTarget[]): void;
+  /** A phase an earlier invocation finished (a checkpoint), or null to run it. */
+  restore?(phase: string): Promise<PhaseRecord | null>;
+  /** Sets the base network's weights from elsewhere (a weights file) instead of training it; true when it did. */
+  loadBase?(model: Module): Promise<boolean>;
+  /** A phase starts training, or was restored (`resumed`: no steps follow). */
+  onPhase?(info: PhaseInfo, resumed: boolean): void;
+  /** Whether to read this step's loss back too: each read is a sync, so only on request (the curve's steps always are). */
+  readLossAt?(info: PhaseInfo, step: number): boolean;
+  /** After each training step, with its loss when it was read. */
+  onStep?(info: PhaseInfo, step: number, loss: number | undefined): void | Promise<void>;
+  /** A phase this invocation ran has finished (the runner checkpoints it). */
+  onFinished?(info: PhaseInfo, record: PhaseRecord): Promise<void>;
+  /** The analysis starts. */
+  onAnalyse?(): void;
+}
+
+export interface SeedResult extends Analysis {
+  seed: number;
+  /** Seconds of every phase and the analysis; a restored phase counts the time it took when it ran. */
+  seconds: number;
+  training: { base: LossPoint[]; stages: Record<string, LossPoint[]> };
+}
+
+export interface PhaseRun {
+  def: AnyExperiment;
+  cfg: BaseConfig;
+  seed: number;
+  /** A change to the trained base network (double-add: copy-weights), passed to the experiment's afterBase. */
+  control?: string;
+}
+
+export async function runPhases({ def, cfg, seed, control }: PhaseRun, hooks: PhaseHooks = {}): Promise<SeedResult> {
+  await def.prepare?.(cfg);
+  manualSeed(phaseSeed(seed, 'init'));
+  const model: Module = def.model(cfg);
+  const targets = stageTargets(model);
+  hooks.onModel?.(model, targets);
+
+  const base = await basePhase(def, cfg, seed, model, hooks);
+  await def.afterBase?.(model, control);
+  freezeForMasks(model);
+  let seconds = base.seconds;
+
+  const stages: Record<string, MaskSet> = {};
+  const curves: Record<string, LossPoint[]> = {};
+  for (const stage of def.stages) {
+    const { set, record } = await maskPhase(def, cfg, seed, model, targets, stage, hooks);
+    stages[stage] = set;
+    curves[stage] = record.curve;
+    seconds += record.seconds;
+  }
+
+  hooks.onAnalyse?.();
+  const started = performance.now();
+  const analysis = await analyse(def, cfg, seed, model, targets.map((t) => t.name), stages);
+  seconds += secondsSince(started);
+  Object.values(stages).forEach((s) => s.dispose());
+  model.dispose();
+  return { seed, seconds, ...analysis, training: { base: base.curve, stages: curves } };
+}
+
+const secondsSince = (started: number): number => (performance.now() - started) / 1000;
+
+/** The base network: restored, loaded from elsewhere, or trained (Adam over every parameter). */
+async function basePhase(def: AnyExperiment, cfg: BaseConfig, seed: number, model: Module, hooks: PhaseHooks): Promise<PhaseRecord> {
+  const info: PhaseInfo = { phase: 'base', total: cfg.baseSteps };
+  const params = model.namedParameters();
+  const saved = await hooks.restore?.(info.phase);
+  if (saved) {
+    params.forEach(([name, p]) => p.assign(saved.tensors[name]));
+    hooks.onPhase?.(info, true);
+    return saved;
+  }
+  const started = performance.now();
+  const curve: LossPoint[] = [];
+  if (!(await hooks.loadBase?.(model))) {
+    hooks.onPhase?.(info, false);
+    manualSeed(phaseSeed(seed, info.phase));
+    await trainBaseSteps(def, model, cfg, seed, readLosses(info, curve, hooks));
+  }
+  const record = { tensors: Object.fromEntries(params), curve, seconds: secondsSince(started) };
+  await hooks.onFinished?.(info, record);
+  return record;
+}
+
+/** One mask stage over the frozen network: restored, or trained on fresh logits. */
+async function maskPhase(
+  def: AnyExperiment, cfg: BaseConfig, seed: number, model: Module, targets: readonly MaskTarget[], stage: string, hooks: PhaseHooks,
+): Promise<{ set: MaskSet; record: PhaseRecord }> {
+  const phase = `mask-${stage}`;
+  const saved = await hooks.restore?.(phase);
+  if (saved) {
+    const set = new MaskSet(targets, targets.map((t) => saved.tensors[t.name]));
+    hooks.onPhase?.({ phase, stage, total: cfg.maskSteps, set }, true);
+    return { set, record: saved };
+  }
+  manualSeed(phaseSeed(seed, phase));
+  const set = new MaskSet(targets);
+  const info: PhaseInfo = { phase, stage, total: cfg.maskSteps, set };
+  hooks.onPhase?.(info, false);
+  const started = performance.now();
+  const trainer = stageTrainer(def, cfg, set);
+  const curve: LossPoint[] = [];
+  await trainer.runSteps((step) => def.batch(cfg, seed, stage, step), (b) => def.loss(model, b, cfg), readLosses(info, curve, hooks));
+  trainer.dispose();
+  const record = { tensors: set.named(), curve, seconds: secondsSince(started) };
+  await hooks.onFinished?.(info, record);
+  return { set, record };
+}
+
+/** After each step: reads the loss back on the curve's steps and where the caller asks, disposes it, tells the caller. */
+function readLosses(info: PhaseInfo, curve: LossPoint[], hooks: PhaseHooks): OnStep {
+  return async (step, loss) => {
+    const onCurve = step % CURVE_EVERY === 0 || step === info.total - 1;
+    const value = onCurve || hooks.readLossAt?.(info, step) ? await loss.item() : undefined;
+    loss.dispose();
+    if (value !== undefined && onCurve) curve.push({ step, loss: value });
+    await hooks.onStep?.(info, step, value);
+  };
+}
