@@ -10,7 +10,8 @@ import { MLP } from '../models/mlp.js';
 import type { Batch } from '../masking/train-stage.js';
 import type { MaskSet } from '../masking/mask-set.js';
 import { predictDigits } from './evaluate.js';
-import type { ArithConfig, EvalResult, ExperimentDef, Masked, RowModel, Size } from './types.js';
+import type { ArithConfig, EvalResult, ExperimentDef, RowModel, Size } from './types.js';
+import type { Masked } from '../masking/masked-run.js';
 
 const PHASES = ['base', 'full', 'add', 'mul'];
 

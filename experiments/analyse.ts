@@ -5,11 +5,11 @@
  */
 import { ones } from '../engine/create.js';
 import { iominPerLayer, iouPerLayer, keptCounts, probabilityHistogram, sharedFractions, totalShared } from '../masking/analysis.js';
-import { applyMasks, type BinaryMasks, type MaskSet, type MaskTarget } from '../masking/mask-set.js';
+import type { BinaryMasks, MaskSet } from '../masking/mask-set.js';
+import { maskedRun } from '../masking/masked-run.js';
 import type { Confusion } from '../masking/report-types.js';
 import type { Module } from '../models/module.js';
-import { withParams } from '../models/param-override.js';
-import type { AnyExperiment, BaseConfig, ExtraAnalysis, Masked } from './types.js';
+import type { AnyExperiment, BaseConfig, ExtraAnalysis } from './types.js';
 
 export interface Analysis extends ExtraAnalysis {
   accuracy: Record<string, Record<string, number>>;
@@ -23,19 +23,6 @@ export interface Analysis extends ExtraAnalysis {
   sharedFraction: Record<string, number>;
   histogram: { edges: number[]; counts: Record<string, number[]> };
   halfMask?: Record<string, Record<string, number>>;
-}
-
-/** Runs a function of the model with 0/1 masks applied to `targets` (null: unmasked). */
-export function maskedRun<M extends Module>(model: M, targets: readonly MaskTarget[], masks: BinaryMasks | null | undefined): Masked<M> {
-  return (fn) => {
-    if (!masks) return fn(model);
-    const overrides = applyMasks(targets, masks);
-    try {
-      return withParams(overrides, () => fn(model));
-    } finally {
-      overrides.forEach((w) => w.dispose());
-    }
-  };
 }
 
 export async function analyse(

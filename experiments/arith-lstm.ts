@@ -16,7 +16,8 @@ import type { Tensor } from '../engine/tensor.js';
 import { addmulConfig, addmulMlp } from './addmul.js';
 import { doubleAddMlp, type IoModel } from './double-add.js';
 import { predictDigits } from './evaluate.js';
-import type { ArithConfig, EvalResult, ExperimentDef, Masked, Size } from './types.js';
+import type { ArithConfig, EvalResult, ExperimentDef, Size } from './types.js';
+import type { Masked } from '../masking/masked-run.js';
 
 /** Paper: 2 × 256 as published. Small: 2 × 128 and fewer steps, to finish in minutes on 2 CPU cores. */
 function lstmConfig(size: Size, small: Partial<ArithConfig>): ArithConfig {

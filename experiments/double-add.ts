@@ -17,7 +17,8 @@ import type { Linear } from '../models/linear.js';
 import type { Batch } from '../masking/train-stage.js';
 import type { MaskSet } from '../masking/mask-set.js';
 import { predictDigits } from './evaluate.js';
-import type { ArithConfig, EvalResult, ExperimentDef, Masked, RowModel, Size } from './types.js';
+import type { ArithConfig, EvalResult, ExperimentDef, RowModel, Size } from './types.js';
+import type { Masked } from '../masking/masked-run.js';
 import { addmulConfig } from './addmul.js';
 
 const PHASES = ['base', 'full', 'pair1', 'pair2'];

@@ -20,7 +20,8 @@ import { EOS, PAD, SCAN_PARTS, SCAN_SPLITS, SOS, scanSplit, scanVocab, type Scan
 import type { MaskSet } from '../masking/mask-set.js';
 import type { Batch } from '../masking/train-stage.js';
 import { Seq2SeqLstm } from '../models/seq2seq-lstm.js';
-import type { BaseConfig, EvalResult, ExperimentDef, Masked, Size } from './types.js';
+import type { BaseConfig, EvalResult, ExperimentDef, Size } from './types.js';
+import type { Masked } from '../masking/masked-run.js';
 
 export interface ScanConfig extends BaseConfig {
   embedding: number;

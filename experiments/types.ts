@@ -2,6 +2,7 @@
 import type { Tensor } from '../engine/tensor.js';
 import type { Batch } from '../masking/train-stage.js';
 import type { BinaryMasks, MaskSet } from '../masking/mask-set.js';
+import type { Masked } from '../masking/masked-run.js';
 import type { Module } from '../models/module.js';
 import type { Confusion } from '../masking/report-types.js';
 
@@ -42,9 +43,6 @@ export interface RowModel extends Module {
 
 /** The model's forward pass, under whatever parameter substitutes the caller set up. */
 export type Forward = (x: Tensor) => Tensor;
-
-/** Runs `fn` with the model under the masks being evaluated (synchronously: a forward pass). */
-export type Masked<M> = <T>(fn: (model: M) => T) => T;
 
 export interface EvalResult {
   accuracy: number;

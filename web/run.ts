@@ -7,12 +7,12 @@
  */
 import type { Backend } from '../engine/backend.js';
 import { addmulConfig, addmulMlp } from '../experiments/addmul.js';
-import { maskedRun } from '../experiments/analyse.js';
 import { CURVE_EVERY, runPhases, type PhaseHooks, type PhaseInfo } from '../experiments/phases.js';
 import { buildReport } from '../experiments/report.js';
 import type { ArithConfig, ExperimentDef, RowModel, Size } from '../experiments/types.js';
 import { iominPerLayer, iouPerLayer, keptCounts, totalShared } from '../masking/analysis.js';
 import type { MaskSet, MaskTarget } from '../masking/mask-set.js';
+import { maskedRun } from '../masking/masked-run.js';
 import type { Report } from '../masking/report-types.js';
 import type { Module } from '../models/module.js';
 import { heatMap } from './heat.js';
