@@ -28,4 +28,5 @@ export { withParams, param } from './models/param-override.js';
 export { MaskSet, maskTargets, applyMasks, type MaskTarget, type MaskFilter, type BinaryMasks } from './masking/mask-set.js';
 export { MaskStageTrainer, disposeBatch, type MaskStageConfig, type Batch } from './masking/train-stage.js';
 export { iouPerLayer, iominPerLayer, keptCounts, totalShared, sharedFractions, probabilityHistogram } from './masking/analysis.js';
-export type { Report } from './masking/report-types.js';
+// The shape of report.json.
+export type { Report } from './report/types.js';

@@ -7,7 +7,7 @@ import { ones } from '../engine/create.js';
 import { iominPerLayer, iouPerLayer, keptCounts, probabilityHistogram, sharedFractions, totalShared } from '../masking/analysis.js';
 import type { BinaryMasks, MaskSet } from '../masking/mask-set.js';
 import { maskedRun } from '../masking/masked-run.js';
-import type { Confusion } from '../masking/report-types.js';
+import type { Confusion } from '../report/types.js';
 import type { Module } from '../models/module.js';
 import type { AnyExperiment, BaseConfig, ExtraAnalysis } from './types.js';
 

@@ -9,7 +9,7 @@ import { pcgHash } from '../engine/random.js';
 import { manualSeed } from '../engine/state.js';
 import type { Tensor } from '../engine/tensor.js';
 import { MaskSet, type MaskTarget } from '../masking/mask-set.js';
-import type { LossPoint } from '../masking/report-types.js';
+import type { LossPoint } from '../report/types.js';
 import type { Module } from '../models/module.js';
 import { analyse, type Analysis } from './analyse.js';
 import { freezeForMasks, stageTargets, stageTrainer } from './phase-setup.js';

@@ -1,6 +1,6 @@
-/** Builds report.json (masking/report-types.ts) from the results of one or more seeds: mean ± std. */
+/** Builds report.json (report/types.ts) from the results of one or more seeds: mean ± std. */
 import { meanStd } from '../masking/analysis.js';
-import type { Report } from '../masking/report-types.js';
+import type { Report } from '../report/types.js';
 import type { SeedResult } from './phases.js';
 import type { AnyExperiment, BaseConfig, Size } from './types.js';
 

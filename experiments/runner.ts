@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import { loadCheckpoint, saveCheckpoint } from '../engine/io/checkpoint.js';
-import type { LossPoint } from '../masking/report-types.js';
+import type { LossPoint } from '../report/types.js';
 import { runPhases, type PhaseRecord, type SeedResult } from './phases.js';
 import type { AnyExperiment, BaseConfig } from './types.js';
 import { loadWeightsFile } from './weights-file.js';

@@ -1,7 +1,7 @@
 /** Sweeps (SPEC §2.1 "sharing vs size", "accuracy and sharing vs β"): the mask stages rerun per value. */
 import { join } from 'node:path';
 import { meanStd } from '../masking/analysis.js';
-import type { SweepPoint } from '../masking/report-types.js';
+import type { SweepPoint } from '../report/types.js';
 import type { SeedResult } from './phases.js';
 import { runSeed, type RunEvent } from './runner.js';
 import type { AnyExperiment, BaseConfig } from './types.js';

@@ -4,7 +4,7 @@ import type { Batch } from '../masking/train-stage.js';
 import type { BinaryMasks, MaskSet } from '../masking/mask-set.js';
 import type { Masked } from '../masking/masked-run.js';
 import type { Module } from '../models/module.js';
-import type { Confusion } from '../masking/report-types.js';
+import type { Confusion } from '../report/types.js';
 
 export type Size = 'small' | 'paper';
 

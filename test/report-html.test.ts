@@ -10,9 +10,9 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
 import { compile } from 'vega-lite';
 import { describe, expect, it } from 'vitest';
-import { renderReportHtml } from '../masking/report-html.js';
-import { maskLabel, reportPlots } from '../masking/report-specs.js';
-import type { Report } from '../masking/report-types.js';
+import { renderReportHtml } from '../report/html.js';
+import { maskLabel, reportPlots } from '../report/specs.js';
+import type { Report } from '../report/types.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';

@@ -19,7 +19,7 @@ import { setBackend } from '../engine/setup.js';
 import { addmulMlp } from '../experiments/addmul.js';
 import { buildReport } from '../experiments/report.js';
 import { runSeed } from '../experiments/runner.js';
-import type { Report } from '../masking/report-types.js';
+import type { Report } from '../report/types.js';
 import { buildDemo } from '../web/build.js';
 import { PRESETS } from '../web/presets.js';
 import { configFor } from '../web/run.js';
@@ -125,7 +125,7 @@ describe.skipIf(!existsSync(CHROMIUM))('web demo in headless Chromium (WebGPU on
 
   it('bundles for the browser without Node-only code', () => {
     const inputs = Object.keys(meta.inputs);
-    for (const nodeOnly of ['node_modules/webgpu/', 'engine/io/checkpoint.ts', 'engine/io/atomic-file.ts', 'experiments/runner.ts', 'masking/report-html.ts', 'cli/']) {
+    for (const nodeOnly of ['node_modules/webgpu/', 'engine/io/checkpoint.ts', 'engine/io/atomic-file.ts', 'experiments/runner.ts', 'report/html.ts', 'cli/']) {
       expect(inputs.filter((i) => i.includes(nodeOnly)), nodeOnly).toEqual([]);
     }
     const outputs = Object.entries(meta.outputs).filter(([f]) => f.endsWith('.js'));

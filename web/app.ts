@@ -4,7 +4,7 @@
  * (the tiny size unless another is given). document.body.dataset.status goes idle → running → done, or
  * error with the message in the status line; window.maskscopeDemo holds the finished report.
  */
-import type { Report } from '../masking/report-types.js';
+import type { Report } from '../report/types.js';
 import { $, Board } from './board.js';
 import { loadVega } from './charts.js';
 import { LiveRun } from './live.js';

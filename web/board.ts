@@ -4,8 +4,8 @@
  * Both a live run (web/live.ts) and an opened file (web/files.ts) draw through it.
  */
 import type { TopLevelSpec } from 'vega-lite';
-import { confusionSpec, histogramSpec, iouSpec, keptSpec, maskColor } from '../masking/report-specs.js';
-import type { Report } from '../masking/report-types.js';
+import { confusionSpec, histogramSpec, iouSpec, keptSpec, maskColor } from '../report/specs.js';
+import type { Report } from '../report/types.js';
 import { Chart, namedData, type Rows } from './charts.js';
 import type { HeatMap } from './protocol.js';
 import { accuracyTimeline, heatCells, heatSpec, lossTimeline, phaseLabel, type Band } from './specs.js';
@@ -129,7 +129,7 @@ export class Board {
     const confusion = confusionSpec(report);
     $('section-confusion').hidden = !confusion;
     if (confusion) {
-      // report-specs sizes the panels for an 880 px page; spread them over this one.
+      // report/specs.ts sizes the panels for an 880 px page; spread them over this one.
       const c = confusion as { spec: { width: number } };
       const masks = new Set((confusion.data as { values: { mask: string }[] }).values.map((v) => v.mask)).size;
       c.spec.width = Math.max(c.spec.width, Math.floor((width(this.confusion.el, 60)) / masks) - 12);
@@ -145,14 +145,14 @@ export class Board {
   histogramPlot(spec: TopLevelSpec | undefined): void {
     $('section-histogram').hidden = !spec;
     if (!spec) return;
-    // report-specs lays the panels out for an 880 px page; fit them into this panel.
+    // report/specs.ts lays the panels out for an 880 px page; fit them into this panel.
     const s = spec as { spec: { width: number }; columns: number };
     s.spec.width = Math.floor(width(this.histogram.el, 40) / s.columns) - 44;
     this.histogram.set(spec);
   }
 }
 
-/** Slants the layer names of a report-specs plot when they would collide in this page's narrower panels. */
+/** Slants the layer names of a report/specs.ts plot when they would collide in this page's narrower panels. */
 function tiltLayers(spec: TopLevelSpec, tilt: boolean): TopLevelSpec {
   if (!tilt) return spec;
   const fix = (node: unknown): void => {

@@ -14,7 +14,7 @@ export const loadVega = (): Promise<VegaModule> => (vegaModule ??= import(new UR
 
 export type Rows = Record<string, unknown>[];
 
-/** A report-specs spec with inline top-level values, rewritten to a named dataset and its rows. */
+/** A report/specs.ts spec with inline top-level values, rewritten to a named dataset and its rows. */
 export function namedData(spec: TopLevelSpec, name = 'table'): [TopLevelSpec, Record<string, Rows>] {
   const data = (spec as { data?: { values?: Rows } }).data;
   if (!data?.values) return [spec, {}];

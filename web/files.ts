@@ -6,8 +6,8 @@
  */
 import { decodeSafetensors, type DecodedTensor } from '../engine/io/safetensors.js';
 import { iominPerLayer, iouPerLayer, keptCounts, probabilityHistogram, totalShared } from '../masking/analysis.js';
-import { histogramSpec, orderMasks } from '../masking/report-specs.js';
-import type { Report } from '../masking/report-types.js';
+import { histogramSpec, orderMasks } from '../report/specs.js';
+import type { Report } from '../report/types.js';
 import type { Board, HeatSets } from './board.js';
 import { heatMap } from './heat.js';
 import { bands } from './specs.js';

@@ -1,6 +1,6 @@
 /** A run in progress: turns the worker's DemoEvents into timelines, mask plots, heat maps and status. */
-import type { Report } from '../masking/report-types.js';
-import { setLabel } from '../masking/report-specs.js';
+import type { Report } from '../report/types.js';
+import { setLabel } from '../report/specs.js';
 import type { Board, HeatSets } from './board.js';
 import type { DemoEvent, LayerInfo } from './protocol.js';
 import { bands, phaseLabel, type Band } from './specs.js';

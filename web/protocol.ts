@@ -1,6 +1,6 @@
 /** Messages between the page (web/app.ts) and the training worker (web/worker.ts). */
 import type { ArithConfig } from '../experiments/types.js';
-import type { Report } from '../masking/report-types.js';
+import type { Report } from '../report/types.js';
 import type { PresetName } from './presets.js';
 
 export type BackendPick = 'auto' | 'webgpu' | 'cpu';

@@ -13,7 +13,7 @@ import type { ArithConfig, ExperimentDef, RowModel, Size } from '../experiments/
 import { iominPerLayer, iouPerLayer, keptCounts, totalShared } from '../masking/analysis.js';
 import type { MaskSet, MaskTarget } from '../masking/mask-set.js';
 import { maskedRun } from '../masking/masked-run.js';
-import type { Report } from '../masking/report-types.js';
+import type { Report } from '../report/types.js';
 import type { Module } from '../models/module.js';
 import { heatMap } from './heat.js';
 import { PRESETS, type PresetName } from './presets.js';

@@ -1,10 +1,10 @@
 /**
  * The page's own Vega-Lite specs: the live loss and accuracy timelines (all phases on one step axis,
  * each phase a shaded band) and the mask heat map. The kept-weights, overlap, confusion and histogram
- * plots are masking/report-specs.ts's, the same as report.html's.
+ * plots are report/specs.ts's, the same as report.html's.
  */
 import type { TopLevelSpec } from 'vega-lite';
-import { FONT, maskColor, maskLabel, setLabel } from '../masking/report-specs.js';
+import { FONT, maskColor, maskLabel, setLabel } from '../report/specs.js';
 import type { HeatMap } from './protocol.js';
 
 const CONFIG = {

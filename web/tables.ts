@@ -1,6 +1,6 @@
 /** HTML for the numbers of a report: the accuracy table, the half-mask table and the headline figures. */
-import { keyLabel, maskColor, maskLabel, orderMasks, setLabel, taskMasks } from '../masking/report-specs.js';
-import type { Report } from '../masking/report-types.js';
+import { keyLabel, maskColor, maskLabel, orderMasks, setLabel, taskMasks } from '../report/specs.js';
+import type { Report } from '../report/types.js';
 
 export const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 export const pct = (x: number, digits = 1): string => `${(x * 100).toFixed(digits)}\u202f%`;

@@ -14,7 +14,7 @@ import { buildReport } from '../../experiments/report.js';
 import { runSeed } from '../../experiments/runner.js';
 import { scanLstm } from '../../experiments/scan-lstm.js';
 import type { AnyExperiment, ArithConfig } from '../../experiments/types.js';
-import type { Report } from '../../masking/report-types.js';
+import type { Report } from '../../report/types.js';
 
 export interface PinnedRun {
   name: string;

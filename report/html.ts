@@ -1,13 +1,13 @@
 /**
  * report.json → one self-contained report.html: tables in HTML, plots drawn by Vega-Lite from the specs
- * of report-specs.ts. vega, vega-lite and vega-embed are inlined from node_modules, so the page opens
+ * of specs.ts. vega, vega-lite and vega-embed are inlined from node_modules, so the page opens
  * offline and fetches nothing.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { FONT, keyLabel, maskColor, maskLabel, orderMasks, reportPlots, setLabel, taskMasks } from './report-specs.js';
-import type { Report } from './report-types.js';
+import { FONT, keyLabel, maskColor, maskLabel, orderMasks, reportPlots, setLabel, taskMasks } from './specs.js';
+import type { Report } from './types.js';
 
 const LIBRARIES: [pkg: string, file: string][] = [
   ['vega', 'build/vega.min.js'],

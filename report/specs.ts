@@ -4,7 +4,7 @@
  * of masks and eval sets, so tables and plots agree.
  */
 import type { TopLevelSpec } from 'vega-lite';
-import type { LossPoint, Report, SweepPoint } from './report-types.js';
+import type { LossPoint, Report, SweepPoint } from './types.js';
 
 const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
 export const FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif';
