@@ -122,3 +122,18 @@ export interface Backend {
   /** Submit queued work (no-op on CPU). */
   flush(): void;
 }
+
+/**
+ * The error for indices out of [0, limit), worded alike on every backend. It names the largest index
+ * ≥ limit, else the most negative one: the GPU finds those with atomics, where "the first" has no meaning.
+ */
+export function indexOutOfRange(op: string, idx: ArrayLike<number>, limit: number, negativesAllowed: boolean): Error | null {
+  let high = -1;
+  let low = 0;
+  for (let i = 0; i < idx.length; i++) {
+    if (idx[i] >= limit) high = Math.max(high, idx[i]);
+    else if (idx[i] < 0 && !negativesAllowed) low = Math.min(low, idx[i]);
+  }
+  const bad = high >= 0 ? high : low < 0 ? low : null;
+  return bad === null ? null : new Error(`${op}: index ${bad} is out of range [0, ${limit})`);
+}

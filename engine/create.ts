@@ -1,6 +1,7 @@
 /** Creating tensors: from host data, constants and seeded random numbers, on the active backend. */
 import type { DType, AnyTypedArray } from './dtype.js';
 import { dtypeOfArray } from './dtype.js';
+import { checkDtype } from './options.js';
 import { checkShape, fmt, sizeOf } from './shape.js';
 import { activeBackend, nextRandomStream } from './state.js';
 import { fill, fromStorage } from './ops.js';
@@ -13,20 +14,37 @@ export type NestedNumbers = number | readonly NestedNumbers[];
  * (a flat typed array gives a 1-D tensor); `dtype` defaults to the typed array's, else f32.
  */
 export function tensor(data: NestedNumbers | AnyTypedArray, shape?: readonly number[], dtype?: DType): Tensor {
+  if (ArrayBuffer.isView(data) && !(data instanceof Float32Array || data instanceof Int32Array || data instanceof Uint32Array)) {
+    throw new Error(`tensor: typed arrays must be Float32Array, Int32Array or Uint32Array, got ${(data as ArrayBufferView).constructor.name}`);
+  }
   const flat = ArrayBuffer.isView(data) ? (data as AnyTypedArray) : null;
   const inferred = flat ? [flat.length] : nestedShape(data as NestedNumbers);
+  if (shape !== undefined && !Array.isArray(shape)) {
+    throw new Error(`tensor: the second argument is the shape (an array of sizes), got ${shape === null ? 'null' : typeof shape === 'object' ? 'an object' : typeof shape}`);
+  }
   const target = shape ?? inferred;
   checkShape('tensor', target);
-  const type = dtype ?? (flat ? dtypeOfArray(flat) : 'f32');
-  const values = flat ?? (data as NestedNumbers as unknown as number[] | number);
+  const type = dtype === undefined ? (flat ? dtypeOfArray(flat) : 'f32') : checkDtype('tensor', dtype);
+  const values: ArrayLike<number> = flat ?? (typeof data === 'number' ? [data] : (data as NestedNumbers[]).flat(Infinity as 1) as number[]);
   const n = sizeOf(target);
-  const count = flat ? flat.length : sizeOf(inferred);
-  if (count !== n) throw new Error(`tensor: ${count} values do not fill shape ${fmt(target)} (${n} elements)`);
+  if (values.length !== n) throw new Error(`tensor: ${values.length} values do not fill shape ${fmt(target)} (${n} elements)`);
+  if (!flat || type !== dtypeOfArray(flat)) checkValues(values, type);
   const array = type === 'f32' ? new Float32Array(n) : type === 'i32' ? new Int32Array(n) : new Uint32Array(n);
-  if (flat) array.set(flat as ArrayLike<number>);
-  else array.set(typeof values === 'number' ? [values] : (values as unknown as NestedNumbers[]).flat(Infinity as 1) as number[]);
+  array.set(values);
   const backend = activeBackend();
   return fromStorage(backend, backend.upload(array), target);
+}
+
+const INT_RANGE = { i32: [-(2 ** 31), 2 ** 31 - 1], u32: [0, 2 ** 32 - 1] } as const;
+
+/** For an integer dtype, integers in its range: nothing is truncated or wrapped silently. */
+function checkValues(values: ArrayLike<number>, dtype: DType): void {
+  if (dtype === 'f32') return;
+  const [lo, hi] = INT_RANGE[dtype];
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (!Number.isInteger(v) || v < lo || v > hi) throw new Error(`tensor: value ${i} (${v}) is not an integer in the range of ${dtype}`);
+  }
 }
 
 function nestedShape(data: NestedNumbers): number[] {
@@ -43,7 +61,7 @@ function nestedShape(data: NestedNumbers): number[] {
 
 export function full(shape: readonly number[], value: number, dtype: DType = 'f32'): Tensor {
   checkShape('full', shape);
-  return fill(activeBackend(), shape, value, dtype);
+  return fill(activeBackend(), shape, value, checkDtype('full', dtype));
 }
 export const zeros = (shape: readonly number[], dtype: DType = 'f32'): Tensor => full(shape, 0, dtype);
 export const ones = (shape: readonly number[], dtype: DType = 'f32'): Tensor => full(shape, 1, dtype);

@@ -5,6 +5,7 @@
 import type { Backend, BinaryOp, MapInput, MapOp, ReduceOp, Storage, UnaryOp } from './backend.js';
 import type { DType } from './dtype.js';
 import { broadcastAxes, broadcastShapes, broadcastStrides, fmt, normalizeAxes, sameShape, sizeOf, stridesOf } from './shape.js';
+import { checkOptions } from './options.js';
 import { gradEnabled, nextRandomStream, noGrad } from './state.js';
 import { StorageRef, Tensor, type GradNode } from './tensor.js';
 
@@ -243,6 +244,7 @@ export interface MatmulOptions {
  */
 export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
   const be = backendOf('matmul', [a, b]);
+  checkOptions('matmul', opts, { transA: 'boolean', transB: 'boolean' });
   expectDtype('matmul', a, 'f32', 'left operand');
   expectDtype('matmul', b, 'f32', 'right operand');
   const transA = opts.transA ?? false;

@@ -2,6 +2,7 @@
 import type { Backend, BackendName } from './backend.js';
 import { cpuBackend as cpu } from '../kernels/cpu/backend.js';
 import { NO_ADAPTER_HINT, acquireDevice } from '../kernels/webgpu/device.js';
+import { checkOptions } from './options.js';
 import { activeBackend, useBackend } from './state.js';
 import { WebGpuBackend } from '../kernels/webgpu/backend.js';
 
@@ -26,6 +27,7 @@ let acquired: Promise<Acquired | null> | null = null;
  * activated as it is.
  */
 export async function setBackend(choice: BackendChoice | Backend = 'auto', opts: SetBackendOptions = {}): Promise<Backend> {
+  checkOptions('setBackend', opts, { device: 'object' });
   const backend = typeof choice === 'object' ? choice : await resolve(choice, opts);
   useBackend(backend);
   return backend;

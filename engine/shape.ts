@@ -74,7 +74,19 @@ export function normalizeAxes(op: string, shape: Shape, axes?: number | readonly
 }
 
 export function checkShape(op: string, shape: Shape): void {
+  if (!Array.isArray(shape)) throw new Error(`${op}: a shape is an array of sizes, got ${JSON.stringify(shape)}`);
   for (const d of shape) {
     if (!Number.isInteger(d) || d < 0) throw new Error(`${op}: invalid shape ${fmt(shape)} (dimensions must be non-negative integers)`);
   }
+}
+
+/** 1.5 GB, 512 MB, 4 kB: sizes in error messages. */
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
+  let i = 0;
+  while (bytes >= 1000 && i < units.length - 1) {
+    bytes /= 1000;
+    i++;
+  }
+  return `${i === 0 ? bytes : bytes.toPrecision(3)} ${units[i]}`;
 }

@@ -13,6 +13,7 @@ import type { Tensor } from '../engine/tensor.js';
 import { Linear } from './linear.js';
 import { LSTM, uniformWidth } from './lstm.js';
 import { Module, childParameters } from './module.js';
+import { checkOptions } from '../engine/options.js';
 
 export interface ArithLstmOptions {
   inputs: number;
@@ -34,6 +35,7 @@ export class ArithLstm extends Module {
 
   constructor(readonly opts: ArithLstmOptions) {
     super();
+    checkOptions('ArithLstm', opts, { inputs: 'number', hidden: 'array', outputs: 'number', steps: 'number', mode: ['repeat', 'only_one_io'], tuples: 'number' }, ['inputs', 'hidden', 'outputs', 'steps', 'mode']);
     const width = uniformWidth('ArithLstm', opts.hidden);
     const tuples = opts.tuples ?? 1;
     if (opts.mode === 'only_one_io' && (opts.inputs % tuples !== 0 || opts.outputs % tuples !== 0)) {

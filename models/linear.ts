@@ -5,6 +5,7 @@ import { noGrad } from '../engine/state.js';
 import type { Tensor } from '../engine/tensor.js';
 import { Module } from './module.js';
 import { param } from './param-override.js';
+import { checkOptions } from '../engine/options.js';
 
 export class Linear extends Module {
   weight: Tensor;
@@ -12,6 +13,7 @@ export class Linear extends Module {
 
   constructor(readonly inFeatures: number, readonly outFeatures: number, opts: { bias?: boolean } = {}) {
     super();
+    checkOptions('Linear', opts, { bias: 'boolean' });
     // PyTorch: kaiming_uniform_(a=√5) gives U(−1/√fan_in, 1/√fan_in) for the weight; the bias uses the same bound.
     const bound = 1 / Math.sqrt(inFeatures);
     const uniform = (shape: number[]): Tensor => noGrad(() => rand(shape).mul(2 * bound).sub(bound)).keep().requireGrad();

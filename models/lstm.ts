@@ -18,6 +18,7 @@ import { Module } from './module.js';
 import { param } from './param-override.js';
 import { dropout } from './dropout.js';
 import { paperLstmBias, paperLstmWeight } from './lstm-init.js';
+import { checkOptions } from '../engine/options.js';
 
 /** Hidden and cell state, each [layers, B, H]. */
 export interface LstmState {
@@ -50,6 +51,7 @@ export class LSTM extends Module {
 
   constructor(readonly inputSize: number, readonly hidden: number, readonly layers: number, opts: LstmOptions = {}) {
     super();
+    checkOptions('LSTM', opts, { dropout: 'number', init: ['pytorch', 'paper'] });
     if (!(layers >= 1) || !Number.isInteger(layers)) throw new Error(`LSTM: layers must be a positive integer, got ${layers}`);
     this.dropout = opts.dropout ?? 0;
     if (!(this.dropout >= 0 && this.dropout < 1)) throw new Error(`LSTM: dropout must be in [0, 1), got ${this.dropout}`);

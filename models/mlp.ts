@@ -2,6 +2,7 @@
 import type { Tensor } from '../engine/tensor.js';
 import { Linear } from './linear.js';
 import { Module, childParameters } from './module.js';
+import { checkOptions } from '../engine/options.js';
 
 export class MLP extends Module {
   readonly layers: Linear[];
@@ -9,6 +10,7 @@ export class MLP extends Module {
   /** sizes = [input, hidden..., output], e.g. [42, 256, 256, 20]. */
   constructor(readonly sizes: readonly number[], opts: { bias?: boolean } = {}) {
     super();
+    checkOptions('MLP', opts, { bias: 'boolean' });
     if (sizes.length < 2) throw new Error(`MLP: sizes needs an input and an output size, got [${sizes.join(',')}]`);
     this.layers = sizes.slice(1).map((out, i) => new Linear(sizes[i], out, opts));
   }

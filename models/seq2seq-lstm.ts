@@ -15,6 +15,7 @@ import { dropout } from './dropout.js';
 import { Linear } from './linear.js';
 import { LSTM, uniformWidth, type LstmState } from './lstm.js';
 import { Module, childParameters } from './module.js';
+import { checkOptions } from '../engine/options.js';
 
 export interface Seq2SeqOptions {
   inputVocab: number;
@@ -37,6 +38,7 @@ export class Seq2SeqLstm extends Module {
 
   constructor(readonly opts: Seq2SeqOptions) {
     super();
+    checkOptions('Seq2SeqLstm', opts, { inputVocab: 'number', outputVocab: 'number', embedding: 'number', hidden: 'array', dropout: 'number', sos: 'number' }, ['inputVocab', 'outputVocab', 'embedding', 'hidden', 'dropout', 'sos']);
     const width = uniformWidth('Seq2SeqLstm', opts.hidden);
     // nn.Embedding's init, N(0, 1).
     const table = (rows: number): Tensor => noGrad(() => randn([rows, opts.embedding])).keep().requireGrad();

@@ -1,6 +1,7 @@
 /** Adam (Kingma & Ba) with PyTorch's defaults and formula, one fused kernel per parameter per step. */
 import { zeros } from '../create.js';
 import type { Tensor } from '../tensor.js';
+import { checkOptions } from '../options.js';
 
 export interface AdamOptions {
   lr?: number;
@@ -19,6 +20,7 @@ export class Adam {
   private v: Tensor[];
 
   constructor(readonly params: readonly Tensor[], opts: AdamOptions = {}) {
+    checkOptions('Adam', opts, { lr: 'number', betas: 'array', eps: 'number', weightDecay: 'number' });
     this.lr = opts.lr ?? 1e-3;
     this.betas = opts.betas ?? [0.9, 0.999];
     this.eps = opts.eps ?? 1e-8;

@@ -3,7 +3,7 @@
  * kernels — matmul, mask sampling, Adam — are hand-written WebAssembly SIMD (wasm/*.wat, driven by
  * *.fast.ts), each tested against its plain TypeScript reference (the file of the same stem).
  */
-import type { AdamHyper, Backend, MapInput, MapOp, MatmulSpec, MemoryInfo, ReduceOp, Storage } from '../../engine/backend.js';
+import { indexOutOfRange, type AdamHyper, type Backend, type MapInput, type MapOp, type MatmulSpec, type MemoryInfo, type ReduceOp, type Storage } from '../../engine/backend.js';
 import { allocTyped, dtypeOfArray, type AnyTypedArray, type DType } from '../../engine/dtype.js';
 import { isContiguous, mapCpu, type CpuOperand } from './elementwise.js';
 import { mapFast } from './elementwise.fast.js';
@@ -16,7 +16,7 @@ import { adamFast } from './adam.fast.js';
 import { maskSampleBackwardFast, maskSampleFast } from './mask.fast.js';
 import { lstmCellBackwardCpu, lstmCellBackwardFromActs, lstmCellCpu } from './lstm.js';
 import { concatCpu, sliceCpu } from './copy.js';
-import { sizeOf } from '../../engine/shape.js';
+import { formatBytes, sizeOf } from '../../engine/shape.js';
 
 export class CpuStorage implements Storage {
   readonly backend = 'cpu' as const;
@@ -33,11 +33,23 @@ export class CpuBackend implements Backend {
   readonly name = 'cpu' as const;
   readonly description = 'CPU (TypeScript + WebAssembly SIMD)';
   private live = new Set<CpuStorage>();
+  private liveBytes = 0;
+  /** Bytes of tensor data this backend may hold at once (most of the machine's memory). */
+  readonly budget = memoryBudget();
 
   private wrap(data: AnyTypedArray): CpuStorage {
     const s = new CpuStorage(data);
     this.live.add(s);
+    this.liveBytes += data.byteLength;
     return s;
+  }
+
+  /** Throws, naming `op`, when a result of `size` elements would not fit the memory budget. */
+  private reserve(op: string, size: number): void {
+    const bytes = size * 4;
+    if (this.liveBytes + bytes > this.budget) {
+      throw new Error(`${op}: a result of ${size} elements (${formatBytes(bytes)}) does not fit the CPU backend's memory budget (${formatBytes(this.budget)}, ${formatBytes(this.liveBytes)} in use)`);
+    }
   }
 
   private f32(s: Storage): Float32Array {
@@ -50,10 +62,12 @@ export class CpuBackend implements Backend {
   }
 
   upload(data: AnyTypedArray): Storage {
+    this.reserve('tensor', data.length);
     return this.wrap(data.slice());
   }
 
   fill(dtype: DType, size: number, value: number): Storage {
+    this.reserve('full', size);
     const data = allocTyped(dtype, size);
     if (value !== 0) data.fill(value);
     return this.wrap(data);
@@ -64,10 +78,11 @@ export class CpuBackend implements Backend {
   }
 
   release(s: Storage): void {
-    this.live.delete(s as CpuStorage);
+    if (this.live.delete(s as CpuStorage)) this.liveBytes -= (s as CpuStorage).data.byteLength;
   }
 
   map(op: MapOp, inputs: readonly MapInput[], outShape: readonly number[], outDtype: DType): Storage {
+    this.reserve(op, sizeOf(outShape));
     const out = allocTyped(outDtype, sizeOf(outShape));
     const operands: CpuOperand[] = inputs.map((x) =>
       'scalar' in x ? x : { data: (x.storage as CpuStorage).data, strides: x.strides },
@@ -82,6 +97,7 @@ export class CpuBackend implements Backend {
   }
 
   matmul(a: Storage, b: Storage, spec: MatmulSpec): Storage {
+    this.reserve('matmul', spec.batch * spec.m * spec.n);
     return this.wrap(matmulFast(this.f32(a), this.f32(b), spec));
   }
 
@@ -105,6 +121,7 @@ export class CpuBackend implements Backend {
   }
 
   gather(table: Storage, idx: Storage, rows: number, cols: number, n: number): Storage {
+    this.reserve('gather', n * cols);
     const i = this.i32(idx);
     checkIndices('gather', i, rows);
     return this.wrap(gatherCpu(this.f32(table), i, cols, n));
@@ -115,6 +132,7 @@ export class CpuBackend implements Backend {
   }
 
   random(kind: 'uniform' | 'normal', size: number, seed: number, stream: number): Storage {
+    this.reserve(kind === 'uniform' ? 'rand' : 'randn', size);
     return this.wrap(kind === 'uniform' ? uniformCpu(size, seed, stream) : normalCpu(size, seed, stream));
   }
 
@@ -124,6 +142,7 @@ export class CpuBackend implements Backend {
   }
 
   maskSample(logits: Storage, weight: Storage, samples: number, seed: number, stream: number): Storage {
+    this.reserve('maskedWeights', samples * logits.size);
     return this.wrap(maskSampleFast(this.f32(logits), this.f32(weight), samples, seed, stream));
   }
 
@@ -151,23 +170,31 @@ export class CpuBackend implements Backend {
   }
 
   concat(parts: readonly Storage[], outer: number, lengths: readonly number[], inner: number): Storage {
+    this.reserve('concat', outer * lengths.reduce((a, l) => a + l, 0) * inner);
     return this.wrap(concatCpu(parts.map((p) => (p as CpuStorage).data), outer, lengths, inner));
   }
 
   memory(): MemoryInfo {
-    let bytes = 0;
-    for (const s of this.live) bytes += s.data.byteLength;
-    return { liveBuffers: this.live.size, liveBytes: bytes, pooledBuffers: 0 };
+    return { liveBuffers: this.live.size, liveBytes: this.liveBytes, pooledBuffers: 0 };
   }
 
   flush(): void {}
 }
 
+/**
+ * Half the machine's memory in Node (20.16+, which can reach node:os from a browser-safe module), else
+ * 2.5 GB: beyond that a typed array may be promised lazily by the OS and fail later, or swap the machine.
+ */
+function memoryBudget(): number {
+  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  const os = proc?.getBuiltinModule?.('node:os') as { totalmem(): number } | undefined;
+  return Math.floor((os ? os.totalmem() : 5e9) * 0.5);
+}
+
 /** The one CPU backend of the process: tensors made before and after setBackend('cpu') can be combined. */
 export const cpuBackend = new CpuBackend();
 
-function checkIndices(op: string, idx: Int32Array, limit: number, negativeIgnored = false): void {
-  for (let i = 0; i < idx.length; i++) {
-    if ((idx[i] < 0 && !negativeIgnored) || idx[i] >= limit) throw new Error(`${op}: index ${idx[i]} at position ${i} is out of range [0, ${limit})`);
-  }
+function checkIndices(op: string, idx: Int32Array, limit: number, negativesAllowed = false): void {
+  const error = indexOutOfRange(op, idx, limit, negativesAllowed);
+  if (error) throw error;
 }

@@ -6,7 +6,7 @@ import type { AdamHyper, Backend, MapInput, MapOp, MatmulSpec, MemoryInfo, Reduc
 import type { AnyTypedArray, DType } from '../../engine/dtype.js';
 import { allocTyped, dtypeOfArray } from '../../engine/dtype.js';
 import { streamKeys } from '../../engine/random.js';
-import { sizeOf, stridesOf } from '../../engine/shape.js';
+import { formatBytes, sizeOf, stridesOf } from '../../engine/shape.js';
 import { ADAM } from './adam.wgsl.js';
 import { COPY_BLOCK } from './copy.wgsl.js';
 import { MAX_RANK, mapProgram } from './elementwise.wgsl.js';
@@ -37,8 +37,18 @@ export class WebGpuBackend implements Backend {
     this.one = this.fill('f32', 1, 1) as GpuStorage;
   }
 
-  private alloc(dtype: DType, size: number): GpuStorage {
+  /** A buffer for `size` elements, or the error naming `op` when the device cannot hold it. */
+  private alloc(dtype: DType, size: number, op: string): GpuStorage {
+    this.checkSize(op, size);
     return new GpuStorage(this.runtime.storage.acquire(Math.max(4, size * 4)), dtype, size);
+  }
+
+  private checkSize(op: string, size: number): void {
+    const limits = this.runtime.device.limits;
+    const limit = Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
+    if (size * 4 > limit) {
+      throw new Error(`${op}: a result of ${size} elements (${formatBytes(size * 4)}) exceeds the GPU's largest buffer (${formatBytes(limit)})`);
+    }
   }
 
   private buf(s: Storage): GPUBuffer {
@@ -46,11 +56,12 @@ export class WebGpuBackend implements Backend {
   }
 
   upload(data: AnyTypedArray): Storage {
+    this.checkSize('tensor', data.length);
     return new GpuStorage(this.runtime.upload(data), dtypeOfArray(data), data.length);
   }
 
   fill(dtype: DType, size: number, value: number): Storage {
-    const out = this.alloc(dtype, size);
+    const out = this.alloc(dtype, size, 'full');
     this.runtime.run(FILL, [out.buffer], { bits: dtype === 'f32' ? f32Bits(value) : value }, size);
     return out;
   }
@@ -68,7 +79,7 @@ export class WebGpuBackend implements Backend {
 
   map(op: MapOp, inputs: readonly MapInput[], outShape: readonly number[], outDtype: DType): Storage {
     const size = sizeOf(outShape);
-    const out = this.alloc(outDtype, size);
+    const out = this.alloc(outDtype, size, op);
     if (size === 0) return out;
     if (outShape.length > MAX_RANK) throw new Error(`${op}: tensors of rank ${outShape.length} exceed the webgpu limit of ${MAX_RANK}`);
     const contiguousStrides = stridesOf(outShape);
@@ -91,7 +102,7 @@ export class WebGpuBackend implements Backend {
     const strides = stridesOf(shape);
     const kept = shape.map((_, i) => i).filter((i) => !axes.includes(i));
     const outSize = sizeOf(kept.map((i) => shape[i]));
-    const out = this.alloc('f32', outSize);
+    const out = this.alloc('f32', outSize, op);
     const redSize = sizeOf(axes.map((i) => shape[i]));
     const uniforms = {
       red_size: redSize,
@@ -109,51 +120,53 @@ export class WebGpuBackend implements Backend {
 
   matmul(a: Storage, b: Storage, spec: MatmulSpec): Storage {
     if (spec.k === 0) return this.fill('f32', spec.batch * spec.m * spec.n, 0);
-    const out = this.alloc('f32', spec.batch * spec.m * spec.n);
+    const out = this.alloc('f32', spec.batch * spec.m * spec.n, 'matmul');
     const uniforms = { M: spec.m, N: spec.n, K: spec.k, stride_a: spec.batchStrideA, stride_b: spec.batchStrideB, batch: spec.batch };
     this.runtime.run(matmulProgram(spec.transA, spec.transB), [this.buf(a), this.buf(b), out.buffer], uniforms);
     return out;
   }
 
   softmax(x: Storage, rows: number, cols: number, log: boolean): Storage {
-    const out = this.alloc('f32', rows * cols);
+    const out = this.alloc('f32', rows * cols, log ? 'logSoftmax' : 'softmax');
     this.runtime.run(softmaxProgram(log), [this.buf(x), out.buffer], { cols }, rows);
     return out;
   }
 
   argmax(x: Storage, rows: number, cols: number): Storage {
-    const out = this.alloc('i32', rows);
+    const out = this.alloc('i32', rows, 'argmax');
     this.runtime.run(ARGMAX, [this.buf(x), out.buffer], { cols }, rows);
     return out;
   }
 
   crossEntropy(logits: Storage, targets: Storage, rows: number, cols: number): Storage {
-    const out = this.alloc('f32', rows);
-    this.runtime.run(CROSS_ENTROPY_FORWARD, [this.buf(logits), this.buf(targets), out.buffer], { cols }, rows);
+    const out = this.alloc('f32', rows, 'crossEntropy');
+    const check = this.runtime.indexChecks.slot('crossEntropy', cols);
+    this.runtime.run(CROSS_ENTROPY_FORWARD, [this.buf(logits), this.buf(targets), out.buffer, check.buffer], { cols, slot: check.slot }, rows);
     return out;
   }
 
   crossEntropyBackward(logits: Storage, targets: Storage, scale: Storage, rows: number, cols: number): Storage {
-    const out = this.alloc('f32', rows * cols);
+    const out = this.alloc('f32', rows * cols, 'crossEntropy');
     const buffers = [this.buf(logits), this.buf(targets), this.buf(scale), out.buffer];
     this.runtime.run(CROSS_ENTROPY_BACKWARD, buffers, { cols }, rows);
     return out;
   }
 
   gather(table: Storage, idx: Storage, rows: number, cols: number, n: number): Storage {
-    const out = this.alloc('f32', n * cols);
-    this.runtime.run(GATHER, [this.buf(table), this.buf(idx), out.buffer], { rows, cols, n }, n * cols);
+    const out = this.alloc('f32', n * cols, 'gather');
+    const check = this.runtime.indexChecks.slot('gather', rows);
+    this.runtime.run(GATHER, [this.buf(table), this.buf(idx), out.buffer, check.buffer], { rows, cols, n, slot: check.slot }, n * cols);
     return out;
   }
 
   scatterAdd(grad: Storage, idx: Storage, rows: number, cols: number, n: number): Storage {
-    const out = this.alloc('f32', rows * cols);
+    const out = this.alloc('f32', rows * cols, 'gather');
     this.runtime.run(SCATTER_ADD, [this.buf(grad), this.buf(idx), out.buffer], { rows, cols, n }, rows * cols);
     return out;
   }
 
   random(kind: 'uniform' | 'normal', size: number, seed: number, stream: number): Storage {
-    const out = this.alloc('f32', size);
+    const out = this.alloc('f32', size, kind === 'uniform' ? 'rand' : 'randn');
     this.runtime.run(randomProgram(kind), [out.buffer], { ...streamKeys(seed, stream) }, size);
     return out;
   }
@@ -169,7 +182,7 @@ export class WebGpuBackend implements Backend {
 
   maskSample(logits: Storage, weight: Storage, samples: number, seed: number, stream: number): Storage {
     const n = logits.size;
-    const out = this.alloc('f32', samples * n);
+    const out = this.alloc('f32', samples * n, 'maskedWeights');
     const uniforms = { n, samples, ...streamKeys(seed, stream) };
     this.runtime.run(MASK_SAMPLE, [this.buf(logits), this.buf(weight), out.buffer], uniforms, samples * n);
     return out;
@@ -177,22 +190,22 @@ export class WebGpuBackend implements Backend {
 
   maskSampleBackward(grad: Storage, logits: Storage, weight: Storage, samples: number, seed: number, stream: number): Storage {
     const n = logits.size;
-    const out = this.alloc('f32', n);
+    const out = this.alloc('f32', n, 'maskedWeights');
     const uniforms = { n, samples, ...streamKeys(seed, stream) };
     this.runtime.run(MASK_SAMPLE_BACKWARD, [this.buf(grad), this.buf(logits), this.buf(weight), out.buffer], uniforms, n);
     return out;
   }
 
   lstmCell(gates: Storage, cPrev: Storage, batch: number, hidden: number): { h: Storage; c: Storage } {
-    const h = this.alloc('f32', batch * hidden);
-    const c = this.alloc('f32', batch * hidden);
+    const h = this.alloc('f32', batch * hidden, 'lstmCell');
+    const c = this.alloc('f32', batch * hidden, 'lstmCell');
     this.runtime.run(LSTM_CELL, [this.buf(gates), this.buf(cPrev), h.buffer, c.buffer], { hidden }, batch * hidden);
     return { h, c };
   }
 
   lstmCellBackward(gates: Storage, cPrev: Storage, dh: Storage, dc: Storage, batch: number, hidden: number): { dgates: Storage; dcPrev: Storage } {
-    const dgates = this.alloc('f32', batch * 4 * hidden);
-    const dcPrev = this.alloc('f32', batch * hidden);
+    const dgates = this.alloc('f32', batch * 4 * hidden, 'lstmCell');
+    const dcPrev = this.alloc('f32', batch * hidden, 'lstmCell');
     const buffers = [gates, cPrev, dh, dc].map((s) => this.buf(s));
     this.runtime.run(LSTM_CELL_BACKWARD, [...buffers, dgates.buffer, dcPrev.buffer], { hidden }, batch * hidden);
     return { dgates, dcPrev };
@@ -206,14 +219,14 @@ export class WebGpuBackend implements Backend {
 
   slice(x: Storage, outer: number, axis: number, inner: number, start: number, length: number): Storage {
     const cols = length * inner;
-    const out = this.alloc(x.dtype, outer * cols);
+    const out = this.alloc(x.dtype, outer * cols, 'split');
     this.copyBlock(x, out, outer, cols, start * inner, axis * inner, 0, cols);
     return out;
   }
 
   concat(parts: readonly Storage[], outer: number, lengths: readonly number[], inner: number): Storage {
     const width = lengths.reduce((s, l) => s + l, 0) * inner;
-    const out = this.alloc(parts[0].dtype, outer * width);
+    const out = this.alloc(parts[0].dtype, outer * width, 'concat');
     let offset = 0;
     parts.forEach((part, i) => {
       const cols = lengths[i] * inner;

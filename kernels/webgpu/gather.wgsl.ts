@@ -1,8 +1,10 @@
 /**
  * Row gather and its backward. WGSL has no float atomics, so scatter-add runs one thread per output
  * element that sums the matching gradient rows: deterministic, O(rows·cols·n), fine for embedding tables
- * of tens to hundreds of rows. Indices are clamped (the CPU backend reports them).
+ * of tens to hundreds of rows. Gather checks its indices (kernels/webgpu/index-checks.ts) and clamps them,
+ * so a bad one reads a real row until the next read-back reports it.
  */
+import { CHECK_INDEX } from './index-checks.js';
 import type { BufferDecl, Program, UniformDecl } from './program.js';
 
 const uniforms: UniformDecl[] = ['rows', 'cols', 'n'].map((name) => ({ name, type: 'u32' }));
@@ -15,11 +17,13 @@ const buffers = (input: string): BufferDecl[] => [
 /** One thread per output element (n·cols). */
 export const GATHER: Program = {
   name: 'gather',
-  buffers: buffers('table'),
-  uniforms,
+  buffers: [...buffers('table'), { name: 'index_errors', type: 'i32', atomic: true }],
+  uniforms: [...uniforms, { name: 'slot', type: 'u32' }],
   workgroupSize: 256,
   launch: 'threads',
+  helpers: [CHECK_INDEX],
   body: /* wgsl */ `
+  if (i % p.cols == 0u) { check_index(idx[i / p.cols], i32(p.rows), false); }
   let row = u32(clamp(idx[i / p.cols], 0, i32(p.rows) - 1));
   out[i] = table[row * p.cols + i % p.cols];`,
 };

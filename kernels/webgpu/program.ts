@@ -12,6 +12,8 @@ export interface BufferDecl {
   type: WgslScalar;
   /** Storage buffers are read-only unless declared written. */
   write?: boolean;
+  /** Written with atomic operations (array<atomic<type>>; implies write). */
+  atomic?: boolean;
 }
 
 /**
@@ -86,7 +88,8 @@ function layoutOf(p: Program): ReturnType<typeof layout> {
 export function programWgsl(p: Program): string {
   const lines: string[] = [];
   p.buffers.forEach((b, i) => {
-    lines.push(`@group(0) @binding(${i}) var<storage, ${b.write ? 'read_write' : 'read'}> ${b.name}: array<${b.type}>;`);
+    const element = b.atomic ? `atomic<${b.type}>` : b.type;
+    lines.push(`@group(0) @binding(${i}) var<storage, ${b.write || b.atomic ? 'read_write' : 'read'}> ${b.name}: array<${element}>;`);
   });
   const { fields } = layoutOf(p);
   if (fields.length > 0) {

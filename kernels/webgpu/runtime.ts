@@ -8,6 +8,7 @@
  * touches a buffer that unsubmitted work refers to.
  */
 
+import { IndexChecks } from './index-checks.js';
 import { launchKind, packUniforms, programWgsl, workgroupThreads, type Program, type UniformValues } from './program.js';
 
 const SUBMIT_EVERY = 256;
@@ -91,11 +92,14 @@ export class GpuRuntime {
   private firstError: string | null = null;
 
   readonly maxWorkgroups: number;
+  /** Flags of the index checks recorded since the last read-back. */
+  readonly indexChecks: IndexChecks;
 
   constructor(readonly device: GPUDevice, opts: RuntimeOptions = {}) {
     this.maxWorkgroups = opts.maxWorkgroupsPerDimension ?? device.limits.maxComputeWorkgroupsPerDimension;
     this.storage = new BufferPool(device, STORAGE_USAGE);
     this.uniforms = new BufferPool(device, UNIFORM_USAGE);
+    this.indexChecks = new IndexChecks(device);
     device.addEventListener?.('uncapturederror', (e) => {
       const message = (e as GPUUncapturedErrorEvent).error.message;
       this.firstError ??= message;
@@ -181,17 +185,23 @@ export class GpuRuntime {
     return buffer;
   }
 
+  /** The buffer's first `byteLength` bytes; the index checks recorded so far come back with them. */
   async read(buffer: GPUBuffer, byteLength: number): Promise<ArrayBuffer> {
     this.flush();
     const bytes = Math.max(4, byteLength);
-    const staging = this.device.createBuffer({ size: bytes, usage: USAGE.MAP_READ | USAGE.COPY_DST });
+    const checks = this.indexChecks;
+    const staging = this.device.createBuffer({ size: bytes + checks.bytes, usage: USAGE.MAP_READ | USAGE.COPY_DST });
     const encoder = this.device.createCommandEncoder();
     encoder.copyBufferToBuffer(buffer, 0, staging, 0, bytes);
+    checks.copyInto(encoder, staging, bytes);
     this.device.queue.submit([encoder.finish()]);
     await staging.mapAsync(MAP_MODE_READ);
-    const copy = staging.getMappedRange().slice(0, byteLength);
+    const mapped = staging.getMappedRange();
+    const copy = mapped.slice(0, byteLength);
+    const flags = mapped.slice(bytes);
     staging.unmap();
     staging.destroy();
+    checks.verify(flags);
     if (this.firstError) {
       const message = this.firstError;
       this.firstError = null;

@@ -3,6 +3,7 @@
  * loss) and backward (a negative target marks an ignored row: loss and gradient 0), and the row-wise
  * argmax. One thread per row: rows are short in maskscope's models (10–50 classes).
  */
+import { CHECK_INDEX } from './index-checks.js';
 import { variants, type BufferDecl, type Program } from './program.js';
 
 const ROW_MATH = /* wgsl */ `
@@ -36,12 +37,15 @@ export const softmaxProgram = variants((log: boolean): Program => ({
   }`,
 }));
 
+/** Also checks the targets (a negative one is ignored, one ≥ cols is an error: kernels/webgpu/index-checks.ts). */
 export const CROSS_ENTROPY_FORWARD: Program = {
   ...rowKernel,
   name: 'crossEntropy',
-  buffers: [X, TARGETS, { name: 'out', type: 'f32', write: true }],
-  helpers: [ROW_MATH],
+  buffers: [X, TARGETS, { name: 'out', type: 'f32', write: true }, { name: 'index_errors', type: 'i32', atomic: true }],
+  uniforms: [...rowKernel.uniforms, { name: 'slot', type: 'u32' }],
+  helpers: [ROW_MATH, CHECK_INDEX],
   body: /* wgsl */ `
+  check_index(targets[i], i32(p.cols), true);
   if (targets[i] < 0) { out[i] = 0.0; return; }
   let base = i * p.cols;
   let t = u32(min(targets[i], i32(p.cols) - 1));
