@@ -85,6 +85,7 @@ export async function runPhases({ def, cfg, seed, control }: PhaseRun, hooks: Ph
   hooks.onModel?.(model, targets);
 
   const base = await basePhase(def, cfg, seed, model, hooks);
+  // Also after a restore: the base checkpoint holds the network as trained, before the control's change.
   await def.afterBase?.(model, control);
   freezeForMasks(model);
   let seconds = base.seconds;
