@@ -6,7 +6,7 @@
 import type { MapOp } from '../../engine/backend.js';
 import type { DType } from '../../engine/dtype.js';
 import { variants, type BufferDecl, type Program, type UniformDecl } from './program.js';
-import { SIGMOID } from './snippets.js';
+import { SIGMOID, stridedOffset } from './snippets.js';
 
 export const MAX_RANK = 8;
 
@@ -76,7 +76,7 @@ export const mapProgram = variants((op: MapOp, operands: readonly MapOperandKind
     buffers.push({ name: `in${k}`, type: wgslType(dtype) });
     if (contiguous) return `let ${name} = ${valueType(op, outDtype, dtype)}(in${k}[i]);`;
     uniforms.push({ name: `strides${k}`, type: 'u32', length: MAX_RANK });
-    helpers.push(offsetFunction(k));
+    helpers.push(stridedOffset(`offset${k}`, 'p.rank', 'shape_at', `strides${k}_at`));
     return `let ${name} = ${valueType(op, outDtype, dtype)}(in${k}[offset${k}(i)]);`;
   });
   buffers.push({ name: 'out', type: wgslType(outDtype), write: true });
@@ -90,19 +90,6 @@ export const mapProgram = variants((op: MapOp, operands: readonly MapOperandKind
     body: `${loads.join('\n  ')}\n  out[i] = ${wgslType(outDtype)}(${F32_EXPR[op]});`,
   };
 });
-
-/** Offset of output element `flat` in operand k, walking the output's shape with k's strides. */
-const offsetFunction = (k: number): string => /* wgsl */ `
-fn offset${k}(flat: u32) -> u32 {
-  var rest = flat;
-  var off = 0u;
-  for (var ax = i32(p.rank) - 1; ax >= 0; ax--) {
-    let dim = shape_at(u32(ax));
-    off += (rest % dim) * strides${k}_at(u32(ax));
-    rest /= dim;
-  }
-  return off;
-}`;
 
 /**
  * The type operands are converted to before the op: the raw type for pure copies (identity keeps i32

@@ -5,6 +5,7 @@
  */
 import type { ReduceOp } from '../../engine/backend.js';
 import { variants, type Program, type UniformDecl } from './program.js';
+import { stridedOffset } from './snippets.js';
 
 export const SHORT_REDUCTION = 64;
 /** Ranks up to this many kept and reduced axes. */
@@ -23,28 +24,9 @@ const UNIFORMS: UniformDecl[] = [
   ...['kept_shape', 'kept_strides', 'red_shape', 'red_strides'].map((name) => ({ name, type: 'u32' as const, length: REDUCE_MAX_RANK })),
 ];
 
-/** Offset of the flat index within the kept (or reduced) axes, and a NaN-propagating max. */
-const HELPERS = /* wgsl */ `
-fn kept_offset(flat: u32) -> u32 {
-  var rest = flat;
-  var off = 0u;
-  for (var ax = i32(p.kept_rank) - 1; ax >= 0; ax--) {
-    let dim = kept_shape_at(u32(ax));
-    off += (rest % dim) * kept_strides_at(u32(ax));
-    rest /= dim;
-  }
-  return off;
-}
-fn red_offset(flat: u32) -> u32 {
-  var rest = flat;
-  var off = 0u;
-  for (var ax = i32(p.red_rank) - 1; ax >= 0; ax--) {
-    let dim = red_shape_at(u32(ax));
-    off += (rest % dim) * red_strides_at(u32(ax));
-    rest /= dim;
-  }
-  return off;
-}
+/** Offsets of a flat index within the kept (or reduced) axes, and a NaN-propagating max. */
+const HELPERS = `${stridedOffset('kept_offset', 'p.kept_rank', 'kept_shape_at', 'kept_strides_at')}
+${stridedOffset('red_offset', 'p.red_rank', 'red_shape_at', 'red_strides_at')}
 fn max_nan(x: f32, y: f32) -> f32 {
   if (x != x || y != y) { return x + y; }
   return max(x, y);

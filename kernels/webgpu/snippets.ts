@@ -30,3 +30,19 @@ fn random_bits(inner: u32, outer: u32, index: u32) -> u32 {
 fn bits_to_uniform(bits: u32) -> f32 {
   return (f32(bits >> 8u) + 0.5) / 16777216.0;
 }`;
+
+/**
+ * `fn <name>(flat: u32) -> u32`: the offset of element `flat` of a strided view, walking `rank` axes
+ * whose sizes and strides the given `<array>_at` functions read from the uniforms.
+ */
+export const stridedOffset = (name: string, rank: string, shapeAt: string, stridesAt: string): string => /* wgsl */ `
+fn ${name}(flat: u32) -> u32 {
+  var rest = flat;
+  var off = 0u;
+  for (var ax = i32(${rank}) - 1; ax >= 0; ax--) {
+    let dim = ${shapeAt}(u32(ax));
+    off += (rest % dim) * ${stridesAt}(u32(ax));
+    rest /= dim;
+  }
+  return off;
+}`;
