@@ -23,7 +23,7 @@ export const nn = { Linear, MLP, LSTM, ArithLstm, Seq2SeqLstm, Module };
 export const optim = { Adam, SGD, clipGradNorm, clipCoefficient };
 export { Linear, MLP, LSTM, ArithLstm, Seq2SeqLstm, Module, Adam, SGD, clipGradNorm, clipCoefficient };
 
-// The mask method (SPEC §1): mask logits, sampling, stage training, evaluation masks and statistics.
+// The mask method (docs/method.md): mask logits, sampling, stage training, evaluation masks and statistics.
 export { withParams, param } from './models/param-override.js';
 export { MaskSet, maskTargets, applyMasks, type MaskTarget, type MaskFilter, type BinaryMasks } from './masking/mask-set.js';
 export { MaskStageTrainer, disposeBatch, type MaskStageConfig, type Batch } from './masking/train-stage.js';

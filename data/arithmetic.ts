@@ -1,5 +1,5 @@
 /**
- * Seeded generators for the arithmetic tasks of SPEC §2.1–2.2 with their exact encodings. A data set is
+ * Seeded generators for the arithmetic tasks of docs/experiments.md#addmul and #double-add with their exact encodings. A data set is
  * a pure function of (seed, index), so a "train set of 10⁶ samples" needs no memory and batches drawn
  * with replacement repeat exactly.
  *

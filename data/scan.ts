@@ -1,5 +1,5 @@
 /**
- * SCAN (Lake & Baroni 2018; SPEC §2.3), generated from its grammar (./scan-grammar.ts) with no
+ * SCAN (Lake & Baroni 2018; docs/experiments.md#scan), generated from its grammar (./scan-grammar.ts) with no
  * download, with the four splits of the official release and the vocabularies a seq2seq model needs.
  *
  * How the official splits are built (checked line for line against the official files in the tests):

@@ -363,7 +363,7 @@ export function embedding(table: Tensor, idx: Tensor): Tensor {
 /**
  * `samples` hard Gumbel-sigmoid samples of a binary mask over `weight`, applied to it: result
  * [samples, ...weight.shape] with P(keep) = σ(logits). The gradient reaches the logits only, through the
- * straight-through estimator ∂m/∂l = s(1 − s) (SPEC §1); the noise is regenerated in the backward.
+ * straight-through estimator ∂m/∂l = s(1 − s) (docs/method.md); the noise is regenerated in the backward.
  */
 export function maskedWeights(logits: Tensor, weight: Tensor, samples: number): Tensor {
   const be = backendOf('maskedWeights', [logits, weight]);

@@ -1,5 +1,5 @@
 /**
- * addmul-mlp (SPEC §2.1): do + and × get separate weights? An MLP learns (a op b) mod 100; mask stages
+ * addmul-mlp (docs/experiments.md#addmul): do + and × get separate weights? An MLP learns (a op b) mod 100; mask stages
  * on all data (full), on + only and on × only; every mask and its inverse is evaluated on + and ×.
  */
 import { tensor } from '../engine/create.js';
@@ -76,7 +76,7 @@ async function evaluate(run: Masked<RowModel>, cfg: ArithConfig, seed: number, e
 export const addmulMlp: ExperimentDef = {
   name: 'addmul-mlp',
   aliases: ['addmul'],
-  description: 'Addition / multiplication MLP: do + and × use separate weights? (SPEC 2.1)',
+  description: 'Addition / multiplication MLP: do + and × use separate weights?',
   config: addmulConfig,
   model: (cfg) => new MLP([ADDMUL_INPUTS, ...cfg.hidden, 20]),
   stages: ['full', 'add', 'mul'],

@@ -75,7 +75,7 @@ export async function analyse(
   };
 }
 
-/** Half-mask test (SPEC §2.6): the full mask on only the early or only the late half of the layers. */
+/** Half-mask test (docs/experiments.md#side-analyses): the full mask on only the early or only the late half of the layers. */
 async function halfMaskTest(
   full: MaskSet, accuracyOf: (masks: BinaryMasks) => Promise<Record<string, number>>,
 ): Promise<Record<string, Record<string, number>>> {

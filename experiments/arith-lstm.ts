@@ -1,5 +1,5 @@
 /**
- * The LSTM variants of the arithmetic experiments (SPEC §2.1–2.2), on the same data as the MLPs.
+ * The LSTM variants of the arithmetic experiments (docs/experiments.md#addmul and #double-add), on the same data as the MLPs.
  *
  * addmul-lstm: 2 × 256 LSTM, the same 42-dim input at each of 3 steps, read out at the last.
  * double-add-lstm: 6 steps in mode `together` (all 80 inputs every step, read at the end) or `only_one_io`
@@ -29,7 +29,7 @@ export const addmulLstm: ExperimentDef<ArithConfig, ArithLstm> = {
   ...addmulMlp,
   name: 'addmul-lstm',
   aliases: [],
-  description: 'Addition / multiplication LSTM (2 layers, same input at 3 steps): do + and × use separate weights? (SPEC 2.1)',
+  description: 'Addition / multiplication LSTM (2 layers, same input at 3 steps): do + and × use separate weights?',
   config: (size) => lstmConfig(size, { baseSteps: 10_000, maskSteps: 3_000 }),
   model: (cfg) => new ArithLstm({ inputs: 42, hidden: cfg.hidden, outputs: 20, steps: cfg.steps ?? 3, mode: 'repeat' }),
 };
@@ -79,7 +79,7 @@ export const doubleAddLstm: ExperimentDef<ArithConfig, ArithLstm & IoModel> = {
   ...doubleAddMlp,
   name: 'double-add-lstm',
   aliases: [],
-  description: 'Double addition LSTM (6 steps; --mode together | only_one_io): is + reused for both pairs? (SPEC 2.2)',
+  description: 'Double addition LSTM (6 steps; --mode together | only_one_io): is + reused for both pairs?',
   modes: MODES,
   config: (size) => ({ ...lstmConfig(size, { baseSteps: 6_000, maskSteps: 3_000 }), beta: 1e-4, mode: 'together' }),
   model: (cfg) => {

@@ -1,5 +1,5 @@
 /**
- * double-add-mlp (SPEC §2.2): is the same function reused? An MLP computes (a1 + b1) mod 100 and
+ * double-add-mlp (docs/experiments.md#double-add): is the same function reused? An MLP computes (a1 + b1) mod 100 and
  * (a2 + b2) mod 100; it runs once per pair with the other pair's inputs zeroed and that pair's outputs
  * read. Mask stages: full, pair 1 only, pair 2 only. The copy-weights control makes both pairs share
  * hidden weights literally, so their masks must overlap.
@@ -103,7 +103,7 @@ export interface IoModel extends RowModel {
 export const doubleAddMlp: ExperimentDef<ArithConfig, IoModel> = {
   name: 'double-add-mlp',
   aliases: ['double-add'],
-  description: 'Double addition MLP: is the same function (+) reused for two input pairs? (SPEC 2.2)',
+  description: 'Double addition MLP: is the same function (+) reused for two input pairs?',
   config: doubleAddConfig,
   model: (cfg) => new MLP([DOUBLE_ADD_INPUTS, ...cfg.hidden, 40]),
   stages: ['full', 'pair1', 'pair2'],

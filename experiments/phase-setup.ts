@@ -14,7 +14,7 @@ export function freezeForMasks(model: Module): void {
   model.eval();
 }
 
-/** What the stages mask: every weight matrix, not the biases (SPEC §2, arithmetic and SCAN). */
+/** What the stages mask: every weight matrix, not the biases (docs/method.md#what-is-masked). */
 export const stageTargets = (model: Module): MaskTarget[] => maskTargets(model, { biases: false });
 
 /** A mask stage's settings, read from the experiment's config. */

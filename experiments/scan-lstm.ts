@@ -1,5 +1,5 @@
 /**
- * scan-lstm (SPEC §2.3): systematic generalisation. An encoder–decoder LSTM learns SCAN's simple split;
+ * scan-lstm (docs/experiments.md#scan): systematic generalisation. An encoder–decoder LSTM learns SCAN's simple split;
  * then masks are trained on the simple (stage 0, "full"), add-jump, length and add-turn-left train sets,
  * and every mask is evaluated on every split's test set. A split mask keeps only what its train set needs,
  * so it fails where its split demands generalisation; and the decoder's JUMP output row loses the largest
@@ -46,10 +46,9 @@ export interface ScanBatch extends Batch {
 
 /**
  * Paper: as published. Small (a 2-core CPU in minutes): 2 × 64, batch 64, and — so that the net learns SCAN
- * within 3,000 steps (0.3 % of the paper's samples) — base lr 3e-3 and teacher forcing on every batch: at
- * lr 3e-3 a 50 % coin flip reached 21 % exact match after 1,250 steps where full teacher forcing reached 43 %.
- * Masks: 1,500 steps at β 1.5e-3 instead of 25,000 at 3e-5 — with β 3e-5 and 500 steps the masks kept 98 %
- * of the weights; 1,000 steps kept 45 % at β 1e-3 and 20 % at 4e-3 (where the full mask lost half its accuracy).
+ * within 3,000 steps — base lr 3e-3 and teacher forcing on every batch; masks for 1,500 steps at β 1.5e-3
+ * instead of 25,000 at 3e-5, which in few steps keeps nearly every weight. The trials behind these
+ * choices are in bench/RESULTS.md (scan-lstm small).
  */
 export function scanConfig(size: Size): ScanConfig {
   const common = { baseLr: 1e-3, baseClip: 5, maskLr: 1e-2, beta: 3e-5, samples: 4, maskClip: 5, embedding: 16, dropout: 0.5, teacherForcing: 0.5, splitSeed: 0 };
@@ -177,7 +176,7 @@ async function tokenRemoved(stages: Record<string, MaskSet>): Promise<{ tokenRem
 export const scanLstm: ExperimentDef<ScanConfig, Seq2SeqLstm, ScanBatch> = {
   name: 'scan-lstm',
   aliases: ['scan'],
-  description: 'SCAN encoder–decoder LSTM: masks for the simple, jump, length and turn-left splits (SPEC 2.3)',
+  description: 'SCAN encoder–decoder LSTM: masks for the simple, jump, length and turn-left splits',
   config: scanConfig,
   model: (cfg) => new Seq2SeqLstm({
     inputVocab: vocab.input.size, outputVocab: vocab.output.size, embedding: cfg.embedding, hidden: cfg.hidden, dropout: cfg.dropout, sos: SOS,

@@ -1,4 +1,4 @@
-/** Sweeps (SPEC §2.1 "sharing vs size", "accuracy and sharing vs β"): the mask stages rerun per value. */
+/** Sweeps (docs/experiments.md#addmul "sharing vs size", "accuracy and sharing vs β"): the mask stages rerun per value. */
 import { join } from 'node:path';
 import { meanStd } from '../masking/analysis.js';
 import type { SweepPoint } from '../report/types.js';

@@ -1,4 +1,4 @@
-/** Base training of an experiment's network (SPEC §2: Adam, gradient clipping, fixed steps). */
+/** Base training of an experiment's network (docs/experiments.md: Adam, gradient clipping, fixed steps). */
 import { Adam } from '../engine/optim/adam.js';
 import { clipCoefficient } from '../engine/optim/clip.js';
 import { tidy } from '../engine/state.js';

@@ -32,7 +32,7 @@ export interface ArithConfig extends BaseConfig {
   validSize: number;
   /** Recurrent variants: time steps per input (addmul: 3; double-add: 3 per pair). */
   steps?: number;
-  /** double-add-lstm: how the pairs are fed (SPEC §2.2). */
+  /** double-add-lstm: how the pairs are fed (docs/experiments.md#double-add). */
   mode?: string;
 }
 

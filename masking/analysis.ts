@@ -1,5 +1,5 @@
 /**
- * Statistics of binary masks (SPEC §1, "Metrics"): masks are 1[l > 0] per weight tensor, given as one
+ * Statistics of binary masks (docs/method.md#metrics): masks are 1[l > 0] per weight tensor, given as one
  * Uint8Array per tensor in a fixed order. Counts are per tensor and summed where a total is asked for.
  */
 
@@ -33,7 +33,7 @@ export function iominPerLayer(a: HostMask, b: HostMask): number[] {
   });
 }
 
-/** Σ|A∩B| / Σ|A| over all tensors: how much of A's mask B shares (SPEC: total shared(+, ×)). */
+/** Σ|A∩B| / Σ|A| over all tensors: how much of A's mask B shares (docs/method.md#metrics: total shared(+, ×)). */
 export function totalShared(a: HostMask, b: HostMask): number {
   const kept = a.reduce((s, m) => s + count(m), 0);
   const inter = a.reduce((s, m, i) => s + intersection(m, b[i]), 0);

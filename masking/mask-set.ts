@@ -1,5 +1,5 @@
 /**
- * The mask logits of one stage: one real logit per masked scalar weight (SPEC §1), and the ways a stage's
+ * The mask logits of one stage: one real logit per masked scalar weight (docs/method.md), and the ways a stage's
  * mask is applied — K stochastic samples for training, the deterministic 1[l ≥ 0] for evaluation, the
  * inverted 1[l ≤ 0] for removal tests.
  */
@@ -40,7 +40,7 @@ export type BinaryMasks = Tensor[];
 export class MaskSet {
   readonly logits: Tensor[];
 
-  /** Fresh logits at `init` (2.0 per SPEC), or the given ones (e.g. loaded from a checkpoint). */
+  /** Fresh logits at `init` (2.0, docs/method.md#init), or the given ones (e.g. loaded from a checkpoint). */
   constructor(readonly targets: readonly MaskTarget[], logits?: Tensor[], init = INITIAL_LOGIT) {
     this.logits = logits ?? targets.map((t) => full(t.param.shape, init).keep());
     this.logits.forEach((l, i) => {
@@ -56,7 +56,7 @@ export class MaskSet {
     return new Map(this.targets.map((t, i) => [t.param, maskedWeights(this.logits[i], t.param, samples)]));
   }
 
-  /** The evaluation mask 1[l ≥ 0] (SPEC §1). */
+  /** The evaluation mask 1[l ≥ 0] (docs/method.md). */
   keep(): BinaryMasks {
     return noGrad(() => this.logits.map((l) => l.ge(0)));
   }
@@ -73,7 +73,7 @@ export class MaskSet {
 
   /**
    * Copies the logits of the named targets from another stage (e.g. the output layer's mask from the full
-   * mask, for class removal, SPEC §2.4); returns frozen flags for MaskStageTrainer that keep them fixed.
+   * mask, for class removal, docs/experiments.md#class-removal); returns frozen flags for MaskStageTrainer that keep them fixed.
    */
   copyFrom(other: MaskSet, names: readonly string[]): boolean[] {
     for (const name of names) {

@@ -1,5 +1,5 @@
 /**
- * Training one mask stage (SPEC §1): fresh Adam over the stage's logits only, K mask samples per step,
+ * Training one mask stage (docs/method.md): fresh Adam over the stage's logits only, K mask samples per step,
  * loss L_task + (β/B)·Σ l, gradient-norm clipping of the logit gradients, a fixed number of steps.
  * The base network is frozen and in evaluation mode; the caller supplies batches and the task loss.
  */

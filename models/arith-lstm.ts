@@ -1,5 +1,5 @@
 /**
- * The arithmetic LSTMs of SPEC §2.1–2.2 as row models ([B, in] → [B, out]), so the MLP experiments' data,
+ * The arithmetic LSTMs of docs/experiments.md#addmul and #double-add as row models ([B, in] → [B, out]), so the MLP experiments' data,
  * losses and evaluation serve them unchanged: an LSTM over a few time steps, then a linear output layer.
  *
  * - `repeat` (addmul-lstm, double-add-lstm `together`): the same input at every step, read at the last.

@@ -2,7 +2,7 @@
  * Running a model with substitute parameters, without the model knowing about masks: inside
  * `withParams(map, fn)`, layers read each parameter through `param(p)` and get map.get(p) when present.
  * A substitute may carry a leading sample axis ([K, ...p.shape]): then slice k of the batch uses sample k
- * (SPEC §1, "K mask samples per step"). `fn` must be synchronous (a forward pass is).
+ * (docs/method.md#samples-per-step). `fn` must be synchronous (a forward pass is).
  */
 import type { Tensor } from '../engine/tensor.js';
 

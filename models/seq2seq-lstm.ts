@@ -1,5 +1,5 @@
 /**
- * The SCAN encoder–decoder LSTM (SPEC §2.3, as the authors' models/encoder_decoder.py): token embeddings,
+ * The SCAN encoder–decoder LSTM (docs/experiments.md#scan, as the authors' models/encoder_decoder.py): token embeddings,
  * an encoder LSTM whose final (h, c) of every layer starts the decoder LSTM, and a linear output layer
  * over the output vocabulary. No attention. Dropout (training mode only) on the embeddings and between
  * LSTM layers. The decoder starts from SOS and is fed either the reference (teacher forcing) or its own

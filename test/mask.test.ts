@@ -1,4 +1,4 @@
-/** The mask sampler and the K-slice masked forward (SPEC §1). */
+/** The mask sampler and the K-slice masked forward (docs/method.md). */
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as ms from '../index.js';
 import { maskedWeights } from '../engine/ops.js';

@@ -2,7 +2,7 @@
 
 Reads {"widths": [...], "batch": B, "samples": K, "beta": b, "minSeconds": s, "maxIters": n, "rounds": r,
 "warmup": w, "threads": t} as JSON on stdin; prints `device <cpu|cuda>`, then `mask-<W> <ms>` and `base-<W> <ms>` per width.
-The algorithm of REFERENCE.md ("K masked weight copies + bmm"): MLP 42→W×4→20, mask logits at 2.0 on
+The algorithm of the authors' code ("K masked weight copies + bmm"): MLP 42→W×4→20, mask logits at 2.0 on
 the weights (biases unmasked), hard Gumbel-sigmoid samples with a straight-through gradient, slice k of
 the batch through W ⊙ m_k by torch.bmm, CE per digit + β/B·Σl, clip 1 on the logit gradients, Adam 1e-2.
 Base step: Adam 1e-3 on the weights, clip 1. CPU: `threads` intra-op threads (OpenBLAS on LD_LIBRARY_PATH);

@@ -1,5 +1,5 @@
 /**
- * CPU reference of the fused mask kernels (SPEC §1): K hard Gumbel-sigmoid samples (τ = 1) of a mask
+ * CPU reference of the fused mask kernels (docs/method.md): K hard Gumbel-sigmoid samples (τ = 1) of a mask
  * over a weight, applied to it, and the straight-through backward.
  *
  * With logistic noise ν = log(u / (1 − u)) the sample keeps weight i iff σ(l + ν) > 0.5, i.e. iff
