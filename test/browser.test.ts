@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { kernelChecks } from './checks/kernel-checks.js';
+import { browserCheckNames } from './checks/browser-checks.js';
 import type { BrowserCheckResult, BrowserRunState } from './browser/entry.js';
 import { serveStatic, type StaticServer } from './browser/serve.js';
 
@@ -80,7 +80,7 @@ async function bundle(outdir: string): Promise<void> {
   await writeFile(join(outdir, 'index.html'), INDEX_HTML);
 }
 
-describe('kernel checks in headless Chromium (WebGPU on SwiftShader)', () => {
+describe('kernel and error checks in headless Chromium (WebGPU on SwiftShader)', () => {
   let dir: string | undefined;
   let server: StaticServer | undefined;
   let browser: Browser | undefined;
@@ -105,7 +105,7 @@ describe('kernel checks in headless Chromium (WebGPU on SwiftShader)', () => {
       await page.waitForFunction(() => (window as BrowserRunState).__done === true, undefined, { timeout: RUN_TIMEOUT_MS, polling: 250 });
     } catch (e) {
       const partial = await page.evaluate(() => (window as BrowserRunState).__results?.length ?? 0).catch(() => 0);
-      throw new Error(`the page did not finish within ${RUN_TIMEOUT_MS} ms (${partial} of ${kernelChecks.length} checks done): ${e}\n${pageLog.join('\n')}`);
+      throw new Error(`the page did not finish within ${RUN_TIMEOUT_MS} ms (${partial} of ${browserCheckNames.length} checks done): ${e}\n${pageLog.join('\n')}`);
     }
     run = await page.evaluate((): PageRun => {
       const w = window as BrowserRunState;
@@ -139,12 +139,12 @@ describe('kernel checks in headless Chromium (WebGPU on SwiftShader)', () => {
     expect(run?.fatal, pageLog.join('\n')).toBeUndefined();
     expect(run?.backend).toBe('webgpu');
     expect(run?.adapter).toBeTruthy();
-    expect(run?.results.length).toBe(kernelChecks.length);
+    expect(run?.results.length).toBe(browserCheckNames.length);
   });
 
-  kernelChecks.forEach((check, index) => {
-    it(check.name, () => {
-      const r = result(check.name, index);
+  browserCheckNames.forEach((name, index) => {
+    it(name, () => {
+      const r = result(name, index);
       if (!r.ok) throw new Error(`in Chromium: ${r.error}`);
     });
   });

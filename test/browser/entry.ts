@@ -1,11 +1,13 @@
 /**
  * Browser entry for the kernel checks: acquires the webgpu backend through navigator.gpu, runs every
- * check in test/checks/kernel-checks.ts against the CPU reference and publishes the results on window
- * for test/browser.test.ts (bundled with esbuild, served from 127.0.0.1, driven by headless Chromium).
+ * check in test/checks/kernel-checks.ts against the CPU reference, then the error checks of
+ * test/checks/error-checks.ts on WebGPU, and publishes the results on window for test/browser.test.ts (bundled with esbuild, served from 127.0.0.1, driven by headless Chromium).
  */
 import type { Backend } from '../../engine/backend.js';
 import { CpuBackend } from '../../kernels/cpu/backend.js';
 import { setBackend } from '../../engine/setup.js';
+import { browserCheckNames } from '../checks/browser-checks.js';
+import { errorChecks } from '../checks/error-checks.js';
 import { kernelChecks } from '../checks/kernel-checks.js';
 
 export interface BrowserCheckResult {
@@ -71,15 +73,16 @@ async function main(): Promise<void> {
     state.__adapterInfo = await adapterInfo();
     show(`backend ${gpu.name}: ${gpu.description} ${JSON.stringify(state.__adapterInfo)}`, 'adapter');
     const cpu = new CpuBackend();
-    for (const check of kernelChecks) {
+    const runs = [...kernelChecks.map((c) => () => c.run(gpu, cpu)), ...errorChecks.map((c) => () => c.run())];
+    for (const [i, name] of browserCheckNames.entries()) {
       const t0 = performance.now();
       try {
-        await check.run(gpu, cpu);
-        results.push({ name: check.name, ok: true, ms: performance.now() - t0 });
-        show(`ok   ${check.name}`, 'ok');
+        await runs[i]();
+        results.push({ name, ok: true, ms: performance.now() - t0 });
+        show(`ok   ${name}`, 'ok');
       } catch (e) {
-        results.push({ name: check.name, ok: false, error: errorText(e), ms: performance.now() - t0 });
-        show(`FAIL ${check.name}: ${e instanceof Error ? e.message : String(e)}`, 'fail');
+        results.push({ name, ok: false, error: errorText(e), ms: performance.now() - t0 });
+        show(`FAIL ${name}: ${e instanceof Error ? e.message : String(e)}`, 'fail');
       }
     }
     const failed = results.filter((r) => !r.ok).length;
