@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { FONT, keyLabel, maskColor, maskLabel, orderMasks, reportPlots, setLabel, taskMasks } from './specs.js';
+import { convergenceWarning, findings, undecidedShare } from './findings.js';
 import type { Report } from './types.js';
 
 const LIBRARIES: [pkg: string, file: string][] = [
@@ -117,6 +118,18 @@ function headline(r: Report): string {
   return `<div class="cards">${cards.join('')}</div>`;
 }
 
+/** The findings in sentences, the convergence of each stage's mask, and a warning when one has not settled. */
+function findingsSection(r: Report): string {
+  const items = findings(r, taskMasks(r), setLabel).map((f) => `<li>${esc(f)}</li>`).join('\n');
+  const warning = convergenceWarning(r);
+  const shares = r.histogram ? Object.entries(undecidedShare(r.histogram)) : [];
+  const convergence = shares.length
+    ? `<p class="note">Undecided logits (keep probability between 0.05 and 0.95) per stage: ${shares.map(([s, v]) => `${esc(maskLabel(s))} ${pct(v)}`).join(' · ')}</p>`
+    : '';
+  return section('findings', 'What the numbers say', `<ul class="findings">${items}</ul>${warning ? `<p class="warning">${esc(warning)}</p>` : ''}${convergence}`,
+    'Each sentence is computed from this report’s numbers: a mask “breaks” a task when it leaves less than half of the unmasked accuracy.');
+}
+
 function section(id: string, title: string, body: string, how: string): string {
   return `<section id="${id}">\n<h2>${esc(title)}</h2>\n${body}\n<p class="how"><b>How to read this:</b> ${esc(how)}</p>\n</section>`;
 }
@@ -166,6 +179,9 @@ h2 { font-size: 17px; margin: 0 0 12px; letter-spacing: -.005em; }
 .how { margin: 12px 0 0; font-size: 13.5px; color: #4b5563; border-top: 1px solid var(--soft); padding-top: 10px; }
 .how b { color: #374151; font-weight: 600; }
 .note { margin: 6px 0 0; font-size: 12.5px; color: var(--muted); }
+.findings { margin: 0; padding-left: 20px; }
+.findings li { margin: 3px 0; }
+.warning { margin: 10px 0 0; padding: 8px 12px; background: #fff7ed; border: 1px solid #fed7aa; border-radius: 6px; color: #7c2d12; font-size: 14px; }
 table.acc { border-collapse: separate; border-spacing: 3px; font-variant-numeric: tabular-nums; font-size: 14px; }
 table.acc th { font-weight: 600; text-align: center; padding: 4px 12px; color: #374151; }
 table.acc th.group { font-weight: 500; color: var(--muted); font-size: 12.5px; border-bottom: 1px solid var(--line); }
@@ -220,6 +236,7 @@ export function renderReportHtml(report: Report): string {
 <main>
 ${header(report)}
 ${headline(report)}
+${findingsSection(report)}
 ${accuracy}
 ${plotSections.join('\n')}
 ${halfMask}

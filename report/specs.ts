@@ -3,6 +3,7 @@
  * report.html inlines them and the web demo renders the same specs live. Also the labels and colours
  * of masks and eval sets, so tables and plots agree.
  */
+import { CONVERGED_BELOW, UNDECIDED, unconverged } from './findings.js';
 import type { TopLevelSpec } from 'vega-lite';
 import type { LossPoint, Report, SweepPoint } from './types.js';
 
@@ -333,7 +334,7 @@ export function reportPlots(report: Report): ReportPlot[] {
     { id: 'token-removed', title: 'Output tokens: weights the jump mask removes', spec: tokenRemovedSpec(report),
       caption: 'For each output token, the share of its decoder output-row weights kept by the full mask that the jump mask drops: the jump train set never asks for JUMP in context, so its row loses the most.' },
     { id: 'histogram', title: 'Keep probabilities', spec: histogramSpec(report),
-      caption: 'Weights per bin of keep probability σ(logit) on a log axis; nearly all mass at 0 and 1 means the masks are close to binary, so thresholding them changes little.' },
+      caption: histogramCaption(report) },
     { id: 'sweep-beta', title: 'Sweep over β', spec: sweepSpec(report, 'beta'),
       caption: 'Larger β prunes harder; a finding that holds at every β (sharing, which mask breaks which task) is not an artefact of one setting.' },
     { id: 'sweep-width', title: 'Sweep over network width', spec: sweepSpec(report, 'width'),
@@ -342,4 +343,12 @@ export function reportPlots(report: Report): ReportPlot[] {
       caption: 'Base training and each mask stage (first seed); a stage loss includes the β·Σlogit term, so it keeps falling while the mask sheds weights.' },
   ];
   return plots.filter((p): p is ReportPlot => p.spec !== undefined);
+}
+
+/** The histogram's caption says whether the masks are near binary, as the counts show. */
+function histogramCaption(report: Report): string {
+  const open = unconverged(report);
+  const how = 'Weights per bin of keep probability σ(logit) on a log axis.';
+  if (open.length === 0) return `${how} Every stage has less than ${CONVERGED_BELOW * 100} % of its logits between ${UNDECIDED[0]} and ${UNDECIDED[1]}: the masks are close to binary, so cutting them at 0.5 changes little.`;
+  return `${how} Not yet binary: ${open.map(([s, v]) => `${(v * 100).toFixed(0)} % of the ${s} mask`).join(', ')} lies between ${UNDECIDED[0]} and ${UNDECIDED[1]}, so kept counts and overlaps depend on the cut at 0.5.`;
 }

@@ -11,6 +11,7 @@ import { chromium } from 'playwright-core';
 import { compile } from 'vega-lite';
 import { describe, expect, it } from 'vitest';
 import { renderReportHtml } from '../report/html.js';
+import { convergenceWarning, findings, undecidedShare } from '../report/findings.js';
 import { maskLabel, reportPlots } from '../report/specs.js';
 import type { Report } from '../report/types.js';
 
@@ -121,5 +122,36 @@ describe('report.html', () => {
     } finally {
       await browser.close();
     }
+  });
+});
+
+describe('report findings', () => {
+  const bins = (middle: number): number[] => Array.from({ length: 20 }, (_, i) => (i === 0 ? 100 - middle : i === 10 ? middle : 0));
+
+  it('answer the question from the numbers', () => {
+    const said = findings(sample, ['add', 'mul']);
+    expect(said[0]).toBe('Masking alone keeps the task: the full mask scores 100.0\u202f% on add (unmasked 98.8\u202f%), 97.3\u202f% on mul (unmasked 99.3\u202f%).');
+    expect(said).toContain('84.0\u202f% of the weights the add mask keeps are also kept by the mul mask (per-tensor IoU 0.48–0.87).');
+    expect(said).toContain('The add mask alone scores 100.0\u202f% on add and 1.1\u202f% on mul.');
+    expect(said).toContain("Without the add mask's weights (¬add): 0.8\u202f% on add and 3.0\u202f% on mul — removing them breaks both: add and mul share weights that both need.");
+    expect(findings(sample, ['add', 'mul'], (k) => ({ add: '+', mul: '×' })[k] ?? k)).toContain('The + mask alone scores 100.0\u202f% on + and 1.1\u202f% on ×.');
+    const separate = { ...sample, accuracy: { ...sample.accuracy, not_add: { add: 0.01, mul: 0.95 }, full: { add: 0.9, mul: 0.8 } } };
+    const said2 = findings(separate, ['add', 'mul']);
+    expect(said2[0]).toMatch(/^Masking alone costs accuracy: .* up to 19\.3 points below the unmasked net/);
+    expect(said2.find((s) => s.startsWith('Without the add'))).toMatch(/removing them breaks add and leaves mul standing: those weights are specific to add\.$/);
+    expect(renderReportHtml(sample)).toContain('What the numbers say');
+  });
+
+  it('warn when masks have not converged, and the histogram caption says what the counts show', () => {
+    const settled: Report = { ...sample, histogram: { edges: sample.histogram!.edges, counts: { full: bins(5), add: bins(2) } } };
+    const open: Report = { ...sample, histogram: { edges: sample.histogram!.edges, counts: { full: bins(60), add: bins(2) } } };
+    expect(undecidedShare(open.histogram!)).toEqual({ full: 0.6, add: 0.02 });
+    expect(convergenceWarning(settled)).toBeNull();
+    expect(convergenceWarning(open)).toMatch(/^The masks have not converged after 3,001 steps: .*\(full 60\.0\u202f%\)/);
+    const caption = (r: Report) => reportPlots(r).find((p) => p.id === 'histogram')!.caption;
+    expect(caption(settled)).toMatch(/the masks are close to binary/);
+    expect(caption(open)).toMatch(/^Weights per bin .* Not yet binary: 60 % of the full mask lies between 0.05 and 0.95/);
+    expect(renderReportHtml(open)).toContain('class="warning"');
+    expect(renderReportHtml(settled)).not.toContain('class="warning"');
   });
 });
