@@ -85,8 +85,12 @@ export const doubleAddLstm: ExperimentDef<ArithConfig, ArithLstm & IoModel> = {
   model: (cfg) => {
     const mode = cfg.mode ?? 'together';
     if (!(MODES as readonly string[]).includes(mode)) throw new Error(`double-add-lstm: unknown mode '${mode}' (choose ${MODES.join(' or ')})`);
+    // As the authors' code: 3 steps per pair, so `together` feeds all inputs for 2 × 3 = 6 steps and
+    // only_one_io each pair alone for 3.
+    const perPair = cfg.steps ?? 3;
     return new ArithLstm({
-      inputs: DOUBLE_ADD_INPUTS, hidden: cfg.hidden, outputs: 40, steps: cfg.steps ?? 3, tuples: 2, mode: mode === 'together' ? 'repeat' : 'only_one_io',
+      inputs: DOUBLE_ADD_INPUTS, hidden: cfg.hidden, outputs: 40, tuples: 2,
+      ...(mode === 'together' ? { mode: 'repeat', steps: 2 * perPair } : { mode: 'only_one_io', steps: perPair }),
     });
   },
   batch: trainBatch,

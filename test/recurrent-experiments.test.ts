@@ -54,6 +54,11 @@ describe('arithmetic LSTMs', () => {
     expect(() => doubleAddLstm.model(tinyArith(doubleAddLstm, 'sideways'))).toThrow(/unknown mode 'sideways'/);
   });
 
+  it('double-add-lstm feeds 3 steps per pair, as the authors: together 6 steps, only_one_io 3 per pair', () => {
+    expect(doubleAddLstm.model(tinyArith(doubleAddLstm, 'together')).opts).toMatchObject({ mode: 'repeat', steps: 6 });
+    expect(doubleAddLstm.model(tinyArith(doubleAddLstm, 'only_one_io')).opts).toMatchObject({ mode: 'only_one_io', steps: 3, tuples: 2 });
+  });
+
   it('only_one_io with copy-weights: pair 1’s input columns and output rows are pair 2’s', async () => {
     const model = doubleAddLstm.model(tinyArith(doubleAddLstm, 'only_one_io'));
     await doubleAddLstm.afterBase!(model, 'copy-weights');
