@@ -46,6 +46,41 @@ export interface MatmulSpec {
   batchStrideB: number;
 }
 
+/** A 2-D convolution over NCHW input (PyTorch's conv2d, zero padding); kernels/cpu/conv.ts is its reference. */
+export interface Conv2dSpec {
+  batch: number;
+  inC: number;
+  h: number;
+  w: number;
+  outC: number;
+  kh: number;
+  kw: number;
+  strideH: number;
+  strideW: number;
+  padH: number;
+  padW: number;
+  /** Channels split into this many independent groups (inC and outC divisible by it). */
+  groups: number;
+  outH: number;
+  outW: number;
+  /** The weight holds this many stacked samples; batch slice k (batch / samples rows) uses sample k. */
+  samples: number;
+}
+
+/** Max pooling over NCHW input without padding. */
+export interface Pool2dSpec {
+  batch: number;
+  channels: number;
+  h: number;
+  w: number;
+  kh: number;
+  kw: number;
+  strideH: number;
+  strideW: number;
+  outH: number;
+  outW: number;
+}
+
 export interface AdamHyper {
   lr: number;
   beta1: number;
@@ -114,6 +149,15 @@ export interface Backend {
    * `save` (a backend may return nothing there and recompute the activations from the gates instead).
    */
   lstmCellBackward(gates: Storage, cPrev: Storage, dh: Storage, dc: Storage, batch: number, hidden: number, saved?: Storage): { dgates: Storage; dcPrev: Storage };
+  /** 2-D convolution: x [batch, inC, h, w] and w [samples·outC, inC/groups, kh, kw] → [batch, outC, outH, outW]. */
+  conv2d(x: Storage, w: Storage, spec: Conv2dSpec): Storage;
+  /** Gradient of conv2d with respect to x. */
+  conv2dBackwardInput(dy: Storage, w: Storage, spec: Conv2dSpec): Storage;
+  /** Gradient of conv2d with respect to w (each sample's from its own batch slice). */
+  conv2dBackwardWeight(x: Storage, dy: Storage, spec: Conv2dSpec): Storage;
+  /** Max pooling; also the winning index within each input plane (i32), for the backward. */
+  maxPool2d(x: Storage, spec: Pool2dSpec): { out: Storage; argmax: Storage };
+  maxPool2dBackward(dy: Storage, argmax: Storage, spec: Pool2dSpec): Storage;
   /** x viewed as [outer, axis, inner]: the block [:, start:start+length, :] as a new dense buffer, any dtype. */
   slice(x: Storage, outer: number, axis: number, inner: number, start: number, length: number): Storage;
   /** Parts viewed as [outer, lengths[i], inner] (one dtype), concatenated along the middle axis. */

@@ -4,8 +4,8 @@
  */
 import type { DType } from './dtype.js';
 
-/** A value's expected type, or the strings it may be. */
-export type OptionType = 'boolean' | 'number' | 'string' | 'function' | 'object' | 'array' | readonly string[];
+/** A value's expected type, or the strings it may be; 'any' when the function checks the value itself. */
+export type OptionType = 'boolean' | 'number' | 'string' | 'function' | 'object' | 'array' | 'any' | readonly string[];
 
 const describe = (v: unknown): string => (v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v === 'object' ? 'an object' : `${typeof v} ${JSON.stringify(v)}`);
 
@@ -23,13 +23,13 @@ export function checkOptions(fn: string, opts: unknown, spec: Readonly<Record<st
     const type = spec[key];
     if (type === undefined) throw new Error(`${fn}: unknown option '${key}' (known: ${Object.keys(spec).join(', ')})`);
     if (value === undefined) continue;
-    const ok = Array.isArray(type)
+    const ok = type === 'any' || (Array.isArray(type)
       ? type.includes(value as string)
       : type === 'array'
         ? Array.isArray(value)
         : type === 'object'
           ? value !== null && typeof value === 'object'
-          : typeof value === type;
+          : typeof value === type);
     if (!ok) {
       const want = Array.isArray(type) ? `one of ${type.map((t) => `'${t}'`).join(', ')}` : `${type === 'array' || type === 'object' ? 'an' : 'a'} ${type}`;
       throw new Error(`${fn}: option '${key}' must be ${want}, got ${describe(value)}`);

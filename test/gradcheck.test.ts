@@ -54,6 +54,10 @@ describe('gradients match finite differences (cpu)', () => {
   it('relu abs', () => gradcheck([{ shape: s, awayFromZero: 0.05 }], (x) => x.relu().add(x.abs().mul(0.5))));
   it('sigmoid tanh', () => gradcheck([{ shape: s, lo: -3, hi: 3 }], (x) => x.sigmoid().mul(x.tanh())));
   it('softplus', () => gradcheck([{ shape: s, lo: -4, hi: 4 }], (x) => x.softplus().mul(x)));
+  it('conv2d with stride, padding, groups and bias', () =>
+    gradcheck([{ shape: [2, 4, 5, 4] }, { shape: [6, 2, 3, 2] }, { shape: [6] }], (x, w, b) => ms.conv2d(x, w, b, { stride: [2, 1], padding: 1, groups: 2 })));
+  it('conv2d with K weight samples', () => gradcheck([{ shape: [4, 2, 4, 4] }, { shape: [2, 3, 2, 3, 3] }, { shape: [2, 3] }], (x, w, b) => ms.conv2d(x, w, b, { padding: 1 })));
+  it('maxPool2d (distinct values, overlapping windows)', () => gradcheck([{ shape: [2, 2, 5, 5] }], (x) => ms.maxPool2d(x, 3, 2)));
   it('sqrt square', () => gradcheck([{ shape: s, lo: 0.3, hi: 2 }], (x) => x.sqrt().add(x.square())));
   it('add sub with broadcasting', () => gradcheck([{ shape: [3, 1, 4] }, { shape: [2, 4] }], (a, b) => a.add(b).sub(b.mul(a))));
   it('mul div with broadcasting', () => gradcheck([{ shape: [3, 4] }, { shape: [4], lo: 0.5, hi: 2 }], (a, b) => a.mul(b).div(b.add(a.square()))));

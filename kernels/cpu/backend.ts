@@ -3,7 +3,7 @@
  * kernels — matmul, mask sampling, Adam — are hand-written WebAssembly SIMD (wasm/*.wat, driven by
  * *.fast.ts), each tested against its plain TypeScript reference (the file of the same stem).
  */
-import { indexOutOfRange, type AdamHyper, type Backend, type MapInput, type MapOp, type MatmulSpec, type MemoryInfo, type ReduceOp, type Storage } from '../../engine/backend.js';
+import { indexOutOfRange, type AdamHyper, type Backend, type Conv2dSpec, type Pool2dSpec, type MapInput, type MapOp, type MatmulSpec, type MemoryInfo, type ReduceOp, type Storage } from '../../engine/backend.js';
 import { allocTyped, dtypeOfArray, type AnyTypedArray, type DType } from '../../engine/dtype.js';
 import { isContiguous, mapCpu, type CpuOperand } from './elementwise.js';
 import { mapFast } from './elementwise.fast.js';
@@ -16,6 +16,7 @@ import { adamFast } from './adam.fast.js';
 import { maskSampleBackwardFast, maskSampleFast } from './mask.fast.js';
 import { lstmCellBackwardCpu, lstmCellBackwardFromActs, lstmCellCpu } from './lstm.js';
 import { concatCpu, sliceCpu } from './copy.js';
+import { conv2dBackwardInputCpu, conv2dBackwardWeightCpu, conv2dCpu, maxPool2dBackwardCpu, maxPool2dCpu } from './conv.js';
 import { formatBytes, sizeOf } from '../../engine/shape.js';
 
 export class CpuStorage implements Storage {
@@ -163,6 +164,29 @@ export class CpuBackend implements Backend {
       ? lstmCellBackwardFromActs(this.f32(saved), this.f32(cPrev), this.f32(dh), this.f32(dc), batch, hidden)
       : lstmCellBackwardCpu(this.f32(gates), this.f32(cPrev), this.f32(dh), this.f32(dc), batch, hidden);
     return { dgates: this.wrap(dgates), dcPrev: this.wrap(dcPrev) };
+  }
+
+  conv2d(x: Storage, w: Storage, spec: Conv2dSpec): Storage {
+    this.reserve('conv2d', spec.batch * spec.outC * spec.outH * spec.outW);
+    return this.wrap(conv2dCpu(this.f32(x), this.f32(w), spec));
+  }
+
+  conv2dBackwardInput(dy: Storage, w: Storage, spec: Conv2dSpec): Storage {
+    return this.wrap(conv2dBackwardInputCpu(this.f32(dy), this.f32(w), spec));
+  }
+
+  conv2dBackwardWeight(x: Storage, dy: Storage, spec: Conv2dSpec): Storage {
+    return this.wrap(conv2dBackwardWeightCpu(this.f32(x), this.f32(dy), spec));
+  }
+
+  maxPool2d(x: Storage, spec: Pool2dSpec): { out: Storage; argmax: Storage } {
+    this.reserve('maxPool2d', 2 * spec.batch * spec.channels * spec.outH * spec.outW);
+    const { out, argmax } = maxPool2dCpu(this.f32(x), spec);
+    return { out: this.wrap(out), argmax: this.wrap(argmax) };
+  }
+
+  maxPool2dBackward(dy: Storage, argmax: Storage, spec: Pool2dSpec): Storage {
+    return this.wrap(maxPool2dBackwardCpu(this.f32(dy), this.i32(argmax), spec));
   }
 
   slice(x: Storage, outer: number, axis: number, inner: number, start: number, length: number): Storage {

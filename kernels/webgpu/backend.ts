@@ -2,12 +2,13 @@
  * The webgpu backend: each op picks a declared kernel program (kernels/webgpu/*.wgsl.ts), names its
  * buffers and uniforms, and records it on the runtime.
  */
-import type { AdamHyper, Backend, MapInput, MapOp, MatmulSpec, MemoryInfo, ReduceOp, Storage } from '../../engine/backend.js';
+import type { AdamHyper, Backend, Conv2dSpec, MapInput, MapOp, MatmulSpec, MemoryInfo, Pool2dSpec, ReduceOp, Storage } from '../../engine/backend.js';
 import type { AnyTypedArray, DType } from '../../engine/dtype.js';
 import { allocTyped, dtypeOfArray } from '../../engine/dtype.js';
 import { streamKeys } from '../../engine/random.js';
 import { formatBytes, sizeOf, stridesOf } from '../../engine/shape.js';
 import { ADAM } from './adam.wgsl.js';
+import { CONV2D, CONV2D_BACKWARD_INPUT, CONV2D_BACKWARD_WEIGHT, MAX_POOL2D, MAX_POOL2D_BACKWARD, convUniforms } from './conv.wgsl.js';
 import { COPY_BLOCK } from './copy.wgsl.js';
 import { MAX_RANK, mapProgram } from './elementwise.wgsl.js';
 import { FILL } from './fill.wgsl.js';
@@ -209,6 +210,38 @@ export class WebGpuBackend implements Backend {
     const buffers = [gates, cPrev, dh, dc].map((s) => this.buf(s));
     this.runtime.run(LSTM_CELL_BACKWARD, [...buffers, dgates.buffer, dcPrev.buffer], { hidden }, batch * hidden);
     return { dgates, dcPrev };
+  }
+
+  conv2d(x: Storage, w: Storage, spec: Conv2dSpec): Storage {
+    const y = this.alloc('f32', spec.batch * spec.outC * spec.outH * spec.outW, 'conv2d');
+    this.runtime.run(CONV2D, [this.buf(x), this.buf(w), y.buffer], convUniforms(spec), y.size);
+    return y;
+  }
+
+  conv2dBackwardInput(dy: Storage, w: Storage, spec: Conv2dSpec): Storage {
+    const dx = this.alloc('f32', spec.batch * spec.inC * spec.h * spec.w, 'conv2d');
+    this.runtime.run(CONV2D_BACKWARD_INPUT, [this.buf(dy), this.buf(w), dx.buffer], convUniforms(spec), dx.size);
+    return dx;
+  }
+
+  conv2dBackwardWeight(x: Storage, dy: Storage, spec: Conv2dSpec): Storage {
+    const dw = this.alloc('f32', spec.samples * spec.outC * (spec.inC / spec.groups) * spec.kh * spec.kw, 'conv2d');
+    this.runtime.run(CONV2D_BACKWARD_WEIGHT, [this.buf(x), this.buf(dy), dw.buffer], convUniforms(spec), dw.size);
+    return dw;
+  }
+
+  maxPool2d(x: Storage, spec: Pool2dSpec): { out: Storage; argmax: Storage } {
+    const size = spec.batch * spec.channels * spec.outH * spec.outW;
+    const out = this.alloc('f32', size, 'maxPool2d');
+    const argmax = this.alloc('i32', size, 'maxPool2d');
+    this.runtime.run(MAX_POOL2D, [this.buf(x), out.buffer, argmax.buffer], convUniforms(spec), size);
+    return { out, argmax };
+  }
+
+  maxPool2dBackward(dy: Storage, argmax: Storage, spec: Pool2dSpec): Storage {
+    const dx = this.alloc('f32', spec.batch * spec.channels * spec.h * spec.w, 'maxPool2d');
+    this.runtime.run(MAX_POOL2D_BACKWARD, [this.buf(dy), this.buf(argmax), dx.buffer], convUniforms(spec), dx.size);
+    return dx;
   }
 
   /** One strided block copy of a [rows, cols] block (kernels/copy.wgsl.ts). */

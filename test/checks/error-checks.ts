@@ -61,6 +61,18 @@ export const errorChecks: ErrorCheck[] = [
     },
   },
   {
+    name: 'conv2d and maxPool2d name the shapes that do not fit',
+    async run() {
+      const x = ms.zeros([2, 3, 5, 5]);
+      await expectError(() => ms.conv2d(x, ms.zeros([4, 2, 3, 3])), 'conv2d: input [2,3,5,5] and weight [4,2,3,3] disagree: the weight expects 2 input channels');
+      await expectError(() => ms.conv2d(x, ms.zeros([4, 3, 7, 7])), 'conv2d: input [2,3,5,5] and weight [4,3,7,7] give no output');
+      await expectError(() => ms.conv2d(x, ms.zeros([3, 4, 3, 3, 3])), 'conv2d: input [2,3,5,5] and weight [3,4,3,3,3] disagree: a batch of 2 does not split into 3 weight samples');
+      await expectError(() => ms.conv2d(x, ms.zeros([4, 3, 3, 3]), ms.zeros([5])), 'conv2d: bias [5] must be [4] for weight [4,3,3,3]');
+      await expectError(() => ms.conv2d(x, ms.zeros([4, 3, 3, 3]), null, { stride: 0 }), 'conv2d: stride must be an integer ≥ 1 or a pair of them, got 0');
+      await expectError(() => ms.maxPool2d(x, 6), 'maxPool2d: kernel [6,6] is larger than the input [2,3,5,5]');
+    },
+  },
+  {
     name: 'tensor() rejects unknown dtypes, an options object for the shape, and values it would change',
     async run() {
       await expectError(() => ms.tensor([1, 2], [2], 'int32' as 'i32'), `tensor: unknown dtype string "int32" (use 'f32', 'i32' or 'u32')`);

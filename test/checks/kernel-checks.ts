@@ -8,6 +8,7 @@
 import type { Backend } from '../../engine/backend.js';
 import { full, ones, rand, randn, tensor, zeros } from '../../engine/create.js';
 import * as ops from '../../engine/ops.js';
+import { conv2d, maxPool2d } from '../../engine/ops-conv.js';
 import { clipGradNorm } from '../../engine/optim/clip.js';
 import { Adam } from '../../engine/optim/adam.js';
 import { manualSeed, tidy, useBackend } from '../../engine/state.js';
@@ -73,7 +74,27 @@ const binary = (op: 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum
     return withGrads(x[op](y), [x, y]);
   }, 1e-4);
 
+const convCases: [name: string, x: number[], w: number[], opts: Parameters<typeof conv2d>[3], bias: boolean][] = [
+  ['3×3 pad 1', [2, 3, 7, 5], [4, 3, 3, 3], { padding: 1 }, true],
+  ['3×3 stride 2, rectangular', [3, 2, 9, 6], [5, 2, 3, 2], { stride: [2, 1] }, false],
+  ['1×1 groups 2', [1, 4, 5, 3], [6, 2, 1, 1], { groups: 2 }, true],
+  ['5×5 stride 2 pad 2', [2, 1, 11, 13], [3, 1, 5, 5], { stride: 2, padding: 2 }, true],
+  ['K = 2 weight samples over batch slices', [4, 3, 6, 6], [2, 5, 3, 3, 3], { padding: 1 }, true],
+];
+
 export const kernelChecks: KernelCheck[] = [
+  ...convCases.map(([name, xs, ws, opts, bias]) =>
+    compare(`conv2d ${name} ${JSON.stringify(xs)}·${JSON.stringify(ws)}`, () => {
+      const x = input(xs);
+      const w = input(ws);
+      const b = bias ? input(ws.length === 5 ? [ws[0], ws[1]] : [ws[0]]) : null;
+      return withGrads(conv2d(x, w, b, opts), b ? [x, w, b] : [x, w]);
+    }, 1e-4)),
+  compare('maxPool2d 2×2, 3×3 stride 2 (overlapping windows), odd sizes', () => {
+    const x = input([2, 3, 7, 9]);
+    const y = input([1, 2, 9, 5]);
+    return [...withGrads(maxPool2d(x, 2), [x]), ...withGrads(maxPool2d(y, 3, 2), [y])];
+  }),
   unary('neg'), unary('exp'), unary('log', 0.1, 3), unary('relu'), unary('sigmoid', -8, 8), unary('tanh', -20, 20),
   unary('softplus', -30, 30),
   unary('abs'), unary('sqrt', 0.1, 4), unary('square'),
