@@ -16,7 +16,8 @@ import { adamFast } from './adam.fast.js';
 import { maskSampleBackwardFast, maskSampleFast } from './mask.fast.js';
 import { lstmCellBackwardCpu, lstmCellBackwardFromActs, lstmCellCpu } from './lstm.js';
 import { concatCpu, sliceCpu } from './copy.js';
-import { conv2dBackwardInputCpu, conv2dBackwardWeightCpu, conv2dCpu, maxPool2dBackwardCpu, maxPool2dCpu } from './conv.js';
+import { maxPool2dBackwardCpu, maxPool2dCpu } from './conv.js';
+import { conv2dBackwardInputFast, conv2dBackwardWeightFast, conv2dFast } from './conv.fast.js';
 import { formatBytes, sizeOf } from '../../engine/shape.js';
 
 export class CpuStorage implements Storage {
@@ -168,15 +169,15 @@ export class CpuBackend implements Backend {
 
   conv2d(x: Storage, w: Storage, spec: Conv2dSpec): Storage {
     this.reserve('conv2d', spec.batch * spec.outC * spec.outH * spec.outW);
-    return this.wrap(conv2dCpu(this.f32(x), this.f32(w), spec));
+    return this.wrap(conv2dFast(this.f32(x), this.f32(w), spec));
   }
 
   conv2dBackwardInput(dy: Storage, w: Storage, spec: Conv2dSpec): Storage {
-    return this.wrap(conv2dBackwardInputCpu(this.f32(dy), this.f32(w), spec));
+    return this.wrap(conv2dBackwardInputFast(this.f32(dy), this.f32(w), spec));
   }
 
   conv2dBackwardWeight(x: Storage, dy: Storage, spec: Conv2dSpec): Storage {
-    return this.wrap(conv2dBackwardWeightCpu(this.f32(x), this.f32(dy), spec));
+    return this.wrap(conv2dBackwardWeightFast(this.f32(x), this.f32(dy), spec));
   }
 
   maxPool2d(x: Storage, spec: Pool2dSpec): { out: Storage; argmax: Storage } {
