@@ -8,6 +8,7 @@ export { noGrad, tidy, manualSeed } from './engine/state.js';
 export { argmax, crossEntropy, embedding, where, matmul, maskedWeights, type MatmulOptions } from './engine/ops.js';
 export { concat, split, stack, unstack } from './engine/ops-concat.js';
 export { conv2d, maxPool2d, type Conv2dOptions } from './engine/ops-conv.js';
+export { layerNorm, type LayerNormOptions } from './engine/ops-norm.js';
 export { lstmCell } from './engine/ops-lstm.js';
 export { encodeSafetensors, decodeSafetensors, saveTensors, loadTensors } from './engine/io/safetensors.js';
 import { Linear } from './models/linear.js';

@@ -81,6 +81,19 @@ export interface Pool2dSpec {
   outW: number;
 }
 
+/**
+ * Layer normalisation over the last axis of [rows, cols]: 'torch' (x − mean)/√(var + eps) with the biased
+ * variance (nn.LayerNorm), or 'paper' (x − mean)/(std + eps) with the unbiased std (the authors' layer).
+ * With `samples` K > 1, gain and bias hold K stacked samples and row slice k (rows / K rows) uses sample k.
+ */
+export interface LayerNormSpec {
+  rows: number;
+  cols: number;
+  eps: number;
+  variant: 'torch' | 'paper';
+  samples: number;
+}
+
 export interface AdamHyper {
   lr: number;
   beta1: number;
@@ -158,6 +171,10 @@ export interface Backend {
   /** Max pooling; also the winning index within each input plane (i32), for the backward. */
   maxPool2d(x: Storage, spec: Pool2dSpec): { out: Storage; argmax: Storage };
   maxPool2dBackward(dy: Storage, argmax: Storage, spec: Pool2dSpec): Storage;
+  /** y = x̂·gain + bias per row; also each row's mean and 1/denominator ([rows, 2]) for the backward. */
+  layerNorm(x: Storage, gain: Storage, bias: Storage, spec: LayerNormSpec): { y: Storage; stats: Storage };
+  /** Gradients of x, gain and bias (gain's and bias's per sample, from their row slices). */
+  layerNormBackward(dy: Storage, x: Storage, gain: Storage, stats: Storage, spec: LayerNormSpec): { dx: Storage; dgain: Storage; dbias: Storage };
   /** x viewed as [outer, axis, inner]: the block [:, start:start+length, :] as a new dense buffer, any dtype. */
   slice(x: Storage, outer: number, axis: number, inner: number, start: number, length: number): Storage;
   /** Parts viewed as [outer, lengths[i], inner] (one dtype), concatenated along the middle axis. */

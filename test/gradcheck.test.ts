@@ -58,6 +58,12 @@ describe('gradients match finite differences (cpu)', () => {
     gradcheck([{ shape: [2, 4, 5, 4] }, { shape: [6, 2, 3, 2] }, { shape: [6] }], (x, w, b) => ms.conv2d(x, w, b, { stride: [2, 1], padding: 1, groups: 2 })));
   it('conv2d with K weight samples', () => gradcheck([{ shape: [4, 2, 4, 4] }, { shape: [2, 3, 2, 3, 3] }, { shape: [2, 3] }], (x, w, b) => ms.conv2d(x, w, b, { padding: 1 })));
   it('maxPool2d (distinct values, overlapping windows)', () => gradcheck([{ shape: [2, 2, 5, 5] }], (x) => ms.maxPool2d(x, 3, 2)));
+  for (const variant of ['torch', 'paper'] as const) {
+    it(`layerNorm ${variant}, also with K = 2 gain/bias samples`, async () => {
+      await gradcheck([{ shape: [3, 2, 6] }, { shape: [6], lo: 0.5, hi: 1.5 }, { shape: [6] }], (x, w, b) => ms.layerNorm(x, w, b, { variant }));
+      await gradcheck([{ shape: [4, 5] }, { shape: [2, 5], lo: 0.5, hi: 1.5 }, { shape: [2, 5] }], (x, w, b) => ms.layerNorm(x, w, b, { variant }));
+    });
+  }
   it('sqrt square', () => gradcheck([{ shape: s, lo: 0.3, hi: 2 }], (x) => x.sqrt().add(x.square())));
   it('add sub with broadcasting', () => gradcheck([{ shape: [3, 1, 4] }, { shape: [2, 4] }], (a, b) => a.add(b).sub(b.mul(a))));
   it('mul div with broadcasting', () => gradcheck([{ shape: [3, 4] }, { shape: [4], lo: 0.5, hi: 2 }], (a, b) => a.mul(b).div(b.add(a.square()))));

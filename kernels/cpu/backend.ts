@@ -3,7 +3,7 @@
  * kernels — matmul, mask sampling, Adam — are hand-written WebAssembly SIMD (wasm/*.wat, driven by
  * *.fast.ts), each tested against its plain TypeScript reference (the file of the same stem).
  */
-import { indexOutOfRange, type AdamHyper, type Backend, type Conv2dSpec, type Pool2dSpec, type MapInput, type MapOp, type MatmulSpec, type MemoryInfo, type ReduceOp, type Storage } from '../../engine/backend.js';
+import { indexOutOfRange, type AdamHyper, type Backend, type Conv2dSpec, type LayerNormSpec, type Pool2dSpec, type MapInput, type MapOp, type MatmulSpec, type MemoryInfo, type ReduceOp, type Storage } from '../../engine/backend.js';
 import { allocTyped, dtypeOfArray, type AnyTypedArray, type DType } from '../../engine/dtype.js';
 import { isContiguous, mapCpu, type CpuOperand } from './elementwise.js';
 import { mapFast } from './elementwise.fast.js';
@@ -17,6 +17,7 @@ import { maskSampleBackwardFast, maskSampleFast } from './mask.fast.js';
 import { lstmCellBackwardCpu, lstmCellBackwardFromActs, lstmCellCpu } from './lstm.js';
 import { concatCpu, sliceCpu } from './copy.js';
 import { maxPool2dBackwardCpu, maxPool2dCpu } from './conv.js';
+import { layerNormBackwardCpu, layerNormCpu } from './norm.js';
 import { conv2dBackwardInputFast, conv2dBackwardWeightFast, conv2dFast } from './conv.fast.js';
 import { formatBytes, sizeOf } from '../../engine/shape.js';
 
@@ -188,6 +189,17 @@ export class CpuBackend implements Backend {
 
   maxPool2dBackward(dy: Storage, argmax: Storage, spec: Pool2dSpec): Storage {
     return this.wrap(maxPool2dBackwardCpu(this.f32(dy), this.i32(argmax), spec));
+  }
+
+  layerNorm(x: Storage, gain: Storage, bias: Storage, spec: LayerNormSpec): { y: Storage; stats: Storage } {
+    this.reserve('layerNorm', spec.rows * (spec.cols + 2));
+    const { y, stats } = layerNormCpu(this.f32(x), this.f32(gain), this.f32(bias), spec);
+    return { y: this.wrap(y), stats: this.wrap(stats) };
+  }
+
+  layerNormBackward(dy: Storage, x: Storage, gain: Storage, stats: Storage, spec: LayerNormSpec): { dx: Storage; dgain: Storage; dbias: Storage } {
+    const { dx, dgain, dbias } = layerNormBackwardCpu(this.f32(dy), this.f32(x), this.f32(gain), this.f32(stats), spec);
+    return { dx: this.wrap(dx), dgain: this.wrap(dgain), dbias: this.wrap(dbias) };
   }
 
   slice(x: Storage, outer: number, axis: number, inner: number, start: number, length: number): Storage {

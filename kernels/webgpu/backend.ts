@@ -2,7 +2,7 @@
  * The webgpu backend: each op picks a declared kernel program (kernels/webgpu/*.wgsl.ts), names its
  * buffers and uniforms, and records it on the runtime.
  */
-import type { AdamHyper, Backend, Conv2dSpec, MapInput, MapOp, MatmulSpec, MemoryInfo, Pool2dSpec, ReduceOp, Storage } from '../../engine/backend.js';
+import type { AdamHyper, Backend, Conv2dSpec, LayerNormSpec, MapInput, MapOp, MatmulSpec, MemoryInfo, Pool2dSpec, ReduceOp, Storage } from '../../engine/backend.js';
 import type { AnyTypedArray, DType } from '../../engine/dtype.js';
 import { allocTyped, dtypeOfArray } from '../../engine/dtype.js';
 import { streamKeys } from '../../engine/random.js';
@@ -15,6 +15,7 @@ import { FILL } from './fill.wgsl.js';
 import { GATHER, SCATTER_ADD } from './gather.wgsl.js';
 import { LSTM_CELL, LSTM_CELL_BACKWARD } from './lstm.wgsl.js';
 import { MASK_SAMPLE, MASK_SAMPLE_BACKWARD } from './mask.wgsl.js';
+import { LAYER_NORM, LAYER_NORM_BACKWARD_INPUT, LAYER_NORM_BACKWARD_PARAMS, normUniforms } from './norm.wgsl.js';
 import { matmulProgram } from './matmul.wgsl.js';
 import { randomProgram } from './random.wgsl.js';
 import { SHORT_REDUCTION, reduceProgram } from './reduce.wgsl.js';
@@ -242,6 +243,23 @@ export class WebGpuBackend implements Backend {
     const dx = this.alloc('f32', spec.batch * spec.channels * spec.h * spec.w, 'maxPool2d');
     this.runtime.run(MAX_POOL2D_BACKWARD, [this.buf(dy), this.buf(argmax), dx.buffer], convUniforms(spec), dx.size);
     return dx;
+  }
+
+  layerNorm(x: Storage, gain: Storage, bias: Storage, spec: LayerNormSpec): { y: Storage; stats: Storage } {
+    const y = this.alloc('f32', spec.rows * spec.cols, 'layerNorm');
+    const stats = this.alloc('f32', spec.rows * 2, 'layerNorm');
+    this.runtime.run(LAYER_NORM, [this.buf(x), this.buf(gain), this.buf(bias), y.buffer, stats.buffer], normUniforms(spec), spec.rows);
+    return { y, stats };
+  }
+
+  layerNormBackward(dy: Storage, x: Storage, gain: Storage, stats: Storage, spec: LayerNormSpec): { dx: Storage; dgain: Storage; dbias: Storage } {
+    const dx = this.alloc('f32', spec.rows * spec.cols, 'layerNorm');
+    const dgain = this.alloc('f32', spec.samples * spec.cols, 'layerNorm');
+    const dbias = this.alloc('f32', spec.samples * spec.cols, 'layerNorm');
+    const u = normUniforms(spec);
+    this.runtime.run(LAYER_NORM_BACKWARD_INPUT, [dy, x, gain, stats].map((s) => this.buf(s)).concat(dx.buffer), u, spec.rows);
+    this.runtime.run(LAYER_NORM_BACKWARD_PARAMS, [dy, x, stats].map((s) => this.buf(s)).concat(dgain.buffer, dbias.buffer), u, spec.samples * spec.cols);
+    return { dx, dgain, dbias };
   }
 
   /** One strided block copy of a [rows, cols] block (kernels/copy.wgsl.ts). */

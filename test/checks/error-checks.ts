@@ -61,7 +61,7 @@ export const errorChecks: ErrorCheck[] = [
     },
   },
   {
-    name: 'conv2d and maxPool2d name the shapes that do not fit',
+    name: 'conv2d, maxPool2d and layerNorm name the shapes that do not fit',
     async run() {
       const x = ms.zeros([2, 3, 5, 5]);
       await expectError(() => ms.conv2d(x, ms.zeros([4, 2, 3, 3])), 'conv2d: input [2,3,5,5] and weight [4,2,3,3] disagree: the weight expects 2 input channels');
@@ -70,6 +70,8 @@ export const errorChecks: ErrorCheck[] = [
       await expectError(() => ms.conv2d(x, ms.zeros([4, 3, 3, 3]), ms.zeros([5])), 'conv2d: bias [5] must be [4] for weight [4,3,3,3]');
       await expectError(() => ms.conv2d(x, ms.zeros([4, 3, 3, 3]), null, { stride: 0 }), 'conv2d: stride must be an integer ≥ 1 or a pair of them, got 0');
       await expectError(() => ms.maxPool2d(x, 6), 'maxPool2d: kernel [6,6] is larger than the input [2,3,5,5]');
+      await expectError(() => ms.layerNorm(ms.zeros([2, 4]), ms.ones([3]), ms.zeros([3])), 'layerNorm: input [2,4] needs weight and bias of shape [4] or [K, 4], got [3] and [3]');
+      await expectError(() => ms.layerNorm(ms.zeros([3, 4]), ms.ones([2, 4]), ms.zeros([2, 4])), 'layerNorm: input [3,4] does not split into 2 mask-sample slices along its first axis');
     },
   },
   {

@@ -9,6 +9,7 @@ import type { Backend } from '../../engine/backend.js';
 import { full, ones, rand, randn, tensor, zeros } from '../../engine/create.js';
 import * as ops from '../../engine/ops.js';
 import { conv2d, maxPool2d } from '../../engine/ops-conv.js';
+import { layerNorm } from '../../engine/ops-norm.js';
 import { clipGradNorm } from '../../engine/optim/clip.js';
 import { Adam } from '../../engine/optim/adam.js';
 import { manualSeed, tidy, useBackend } from '../../engine/state.js';
@@ -90,6 +91,17 @@ export const kernelChecks: KernelCheck[] = [
       const b = bias ? input(ws.length === 5 ? [ws[0], ws[1]] : [ws[0]]) : null;
       return withGrads(conv2d(x, w, b, opts), b ? [x, w, b] : [x, w]);
     }, 1e-4)),
+  ...(['torch', 'paper'] as const).flatMap((variant) => [
+    compare(`layerNorm ${variant} [3,7,25]`, () => {
+      const [x, w, b] = [input([3, 7, 25]), input([25], 0.5, 1.5), input([25])];
+      return withGrads(layerNorm(x, w, b, { variant }), [x, w, b]);
+    }, 1e-4),
+    compare(`layerNorm ${variant} with K = 2 samples [4,3,1]·[2,1] and [6,100]·[2,100]`, () => {
+      const [x, w, b] = [input([4, 3, 1]), input([2, 1], 0.5, 1.5), input([2, 1])];
+      const [x2, w2, b2] = [input([6, 100]), input([2, 100], 0.5, 1.5), input([2, 100])];
+      return [...withGrads(layerNorm(x, w, b, { variant, eps: 1e-3 }), [x, w, b]), ...withGrads(layerNorm(x2, w2, b2, { variant }), [x2, w2, b2])];
+    }, 1e-4),
+  ]),
   compare('maxPool2d 2×2, 3×3 stride 2 (overlapping windows), odd sizes', () => {
     const x = input([2, 3, 7, 9]);
     const y = input([1, 2, 9, 5]);
