@@ -9,6 +9,7 @@ export { argmax, crossEntropy, embedding, where, matmul, maskedWeights, type Mat
 export { concat, split, stack, unstack } from './engine/ops-concat.js';
 export { conv2d, maxPool2d, type Conv2dOptions } from './engine/ops-conv.js';
 export { layerNorm, type LayerNormOptions } from './engine/ops-norm.js';
+export { scaledDotProductAttention, type AttentionOptions } from './engine/ops-attention.js';
 export { lstmCell } from './engine/ops-lstm.js';
 export { encodeSafetensors, decodeSafetensors, saveTensors, loadTensors } from './engine/io/safetensors.js';
 import { Linear } from './models/linear.js';

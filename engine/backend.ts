@@ -94,6 +94,22 @@ export interface LayerNormSpec {
   samples: number;
 }
 
+/**
+ * Scaled dot-product attention over [batch, heads, T, dHead] (PyTorch's layout and scale 1/√dHead):
+ * `causal` masks keys j > i; key lengths (one per batch row) mask keys j ≥ length. A query row with every
+ * key masked gives zeros.
+ */
+export interface AttentionSpec {
+  batch: number;
+  heads: number;
+  tq: number;
+  tk: number;
+  dHead: number;
+  causal: boolean;
+  /** Whether the keyLengths storage holds real lengths (else it is a placeholder and all keys count). */
+  hasLengths: boolean;
+}
+
 export interface AdamHyper {
   lr: number;
   beta1: number;
@@ -175,6 +191,13 @@ export interface Backend {
   layerNorm(x: Storage, gain: Storage, bias: Storage, spec: LayerNormSpec): { y: Storage; stats: Storage };
   /** Gradients of x, gain and bias (gain's and bias's per sample, from their row slices). */
   layerNormBackward(dy: Storage, x: Storage, gain: Storage, stats: Storage, spec: LayerNormSpec): { dx: Storage; dgain: Storage; dbias: Storage };
+  /**
+   * Attention output [batch, heads, tq, dHead] and per query row two floats of saved state (its scores'
+   * log-sum-exp first) that only attentionBackward reads (and may write).
+   */
+  attention(q: Storage, k: Storage, v: Storage, keyLengths: Storage, spec: AttentionSpec): { out: Storage; stats: Storage };
+  /** Gradients of q, k and v, recomputing the probabilities from the saved log-sum-exp. */
+  attentionBackward(q: Storage, k: Storage, v: Storage, out: Storage, dout: Storage, stats: Storage, keyLengths: Storage, spec: AttentionSpec): { dq: Storage; dk: Storage; dv: Storage };
   /** x viewed as [outer, axis, inner]: the block [:, start:start+length, :] as a new dense buffer, any dtype. */
   slice(x: Storage, outer: number, axis: number, inner: number, start: number, length: number): Storage;
   /** Parts viewed as [outer, lengths[i], inner] (one dtype), concatenated along the middle axis. */

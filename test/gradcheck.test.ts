@@ -64,6 +64,11 @@ describe('gradients match finite differences (cpu)', () => {
       await gradcheck([{ shape: [4, 5] }, { shape: [2, 5], lo: 0.5, hi: 1.5 }, { shape: [2, 5] }], (x, w, b) => ms.layerNorm(x, w, b, { variant }));
     });
   }
+  it('scaledDotProductAttention, causal and with key lengths', async () => {
+    const shapes = [{ shape: [2, 2, 3, 4] }, { shape: [2, 2, 5, 4] }, { shape: [2, 2, 5, 4] }];
+    await gradcheck(shapes, (q, k, v) => ms.scaledDotProductAttention(q, k, v, { keyLengths: ms.tensor([5, 2], [2], 'i32') }));
+    await gradcheck(shapes.map(() => ({ shape: [1, 2, 4, 3] })), (q, k, v) => ms.scaledDotProductAttention(q, k, v, { causal: true }));
+  });
   it('sqrt square', () => gradcheck([{ shape: s, lo: 0.3, hi: 2 }], (x) => x.sqrt().add(x.square())));
   it('add sub with broadcasting', () => gradcheck([{ shape: [3, 1, 4] }, { shape: [2, 4] }], (a, b) => a.add(b).sub(b.mul(a))));
   it('mul div with broadcasting', () => gradcheck([{ shape: [3, 4] }, { shape: [4], lo: 0.5, hi: 2 }], (a, b) => a.mul(b).div(b.add(a.square()))));

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { conv2d, crossEntropy, embedding, getBackend, layerNorm, maxPool2d, MLP, Linear, optim, setBackend, tensor, where, type Conv2dOptions, type LayerNormOptions, type Tensor } from '../index.js';
+import { conv2d, crossEntropy, scaledDotProductAttention, embedding, getBackend, layerNorm, maxPool2d, MLP, Linear, optim, setBackend, tensor, where, type Conv2dOptions, type LayerNormOptions, type Tensor } from '../index.js';
 
 interface Arr {
   shape: number[];
@@ -145,6 +145,7 @@ const FORWARD: Record<string, Forward> = {
   matmul: (x, p) => ({ out: x.a.matmul(x.b, { transA: p.transA as boolean, transB: p.transB as boolean }) }),
   crossEntropy: (x) => ({ out: crossEntropy(x.logits, x.targets) }),
   conv2d: (x, p) => ({ out: conv2d(x.x, x.w, x.b, p as Conv2dOptions) }),
+  attention: (x, p) => ({ out: scaledDotProductAttention(x.q, x.k, x.v, { causal: p.causal as boolean, keyLengths: x.keyLengths }) }),
   layerNorm: (x, p) => ({ out: layerNorm(x.x, x.w, x.b, p as LayerNormOptions) }),
   maxPool2d: (x, p) => ({ out: maxPool2d(x.x, p.kernel as number, p.stride as number | undefined) }),
   embedding: (x) => ({ out: embedding(x.table, x.idx) }),

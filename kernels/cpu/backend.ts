@@ -3,7 +3,7 @@
  * kernels — matmul, mask sampling, Adam — are hand-written WebAssembly SIMD (wasm/*.wat, driven by
  * *.fast.ts), each tested against its plain TypeScript reference (the file of the same stem).
  */
-import { indexOutOfRange, type AdamHyper, type Backend, type Conv2dSpec, type LayerNormSpec, type Pool2dSpec, type MapInput, type MapOp, type MatmulSpec, type MemoryInfo, type ReduceOp, type Storage } from '../../engine/backend.js';
+import { indexOutOfRange, type AdamHyper, type AttentionSpec, type Backend, type Conv2dSpec, type LayerNormSpec, type Pool2dSpec, type MapInput, type MapOp, type MatmulSpec, type MemoryInfo, type ReduceOp, type Storage } from '../../engine/backend.js';
 import { allocTyped, dtypeOfArray, type AnyTypedArray, type DType } from '../../engine/dtype.js';
 import { isContiguous, mapCpu, type CpuOperand } from './elementwise.js';
 import { mapFast } from './elementwise.fast.js';
@@ -16,6 +16,7 @@ import { adamFast } from './adam.fast.js';
 import { maskSampleBackwardFast, maskSampleFast } from './mask.fast.js';
 import { lstmCellBackwardCpu, lstmCellBackwardFromActs, lstmCellCpu } from './lstm.js';
 import { concatCpu, sliceCpu } from './copy.js';
+import { attentionBackwardCpu, attentionCpu } from './attention.js';
 import { maxPool2dBackwardCpu, maxPool2dCpu } from './conv.js';
 import { layerNormBackwardCpu, layerNormCpu } from './norm.js';
 import { conv2dBackwardInputFast, conv2dBackwardWeightFast, conv2dFast } from './conv.fast.js';
@@ -200,6 +201,20 @@ export class CpuBackend implements Backend {
   layerNormBackward(dy: Storage, x: Storage, gain: Storage, stats: Storage, spec: LayerNormSpec): { dx: Storage; dgain: Storage; dbias: Storage } {
     const { dx, dgain, dbias } = layerNormBackwardCpu(this.f32(dy), this.f32(x), this.f32(gain), this.f32(stats), spec);
     return { dx: this.wrap(dx), dgain: this.wrap(dgain), dbias: this.wrap(dbias) };
+  }
+
+  attention(q: Storage, k: Storage, v: Storage, keyLengths: Storage, spec: AttentionSpec): { out: Storage; stats: Storage } {
+    this.reserve('scaledDotProductAttention', spec.batch * spec.heads * spec.tq * (spec.dHead + 2));
+    const lengths = spec.hasLengths ? this.i32(keyLengths) : new Int32Array(0);
+    if (spec.hasLengths) checkIndices('scaledDotProductAttention keyLengths', lengths, spec.tk + 1);
+    const { out, stats } = attentionCpu(this.f32(q), this.f32(k), this.f32(v), lengths, spec);
+    return { out: this.wrap(out), stats: this.wrap(stats) };
+  }
+
+  attentionBackward(q: Storage, k: Storage, v: Storage, out: Storage, dout: Storage, stats: Storage, keyLengths: Storage, spec: AttentionSpec): { dq: Storage; dk: Storage; dv: Storage } {
+    const lengths = spec.hasLengths ? this.i32(keyLengths) : new Int32Array(0);
+    const grads = attentionBackwardCpu(this.f32(q), this.f32(k), this.f32(v), this.f32(out), this.f32(dout), this.f32(stats), lengths, spec);
+    return { dq: this.wrap(grads.dq), dk: this.wrap(grads.dk), dv: this.wrap(grads.dv) };
   }
 
   slice(x: Storage, outer: number, axis: number, inner: number, start: number, length: number): Storage {

@@ -2,12 +2,14 @@
  * The webgpu backend: each op picks a declared kernel program (kernels/webgpu/*.wgsl.ts), names its
  * buffers and uniforms, and records it on the runtime.
  */
-import type { AdamHyper, Backend, Conv2dSpec, LayerNormSpec, MapInput, MapOp, MatmulSpec, MemoryInfo, Pool2dSpec, ReduceOp, Storage } from '../../engine/backend.js';
+import type { AdamHyper, AttentionSpec, Backend, Conv2dSpec, LayerNormSpec, MapInput, MapOp, MatmulSpec, MemoryInfo, Pool2dSpec, ReduceOp, Storage } from '../../engine/backend.js';
 import type { AnyTypedArray, DType } from '../../engine/dtype.js';
 import { allocTyped, dtypeOfArray } from '../../engine/dtype.js';
 import { streamKeys } from '../../engine/random.js';
 import { formatBytes, sizeOf, stridesOf } from '../../engine/shape.js';
 import { ADAM } from './adam.wgsl.js';
+import { ATTENTION_BACKWARD_KV, ATTENTION_BACKWARD_Q, ATTENTION_FORWARD, attentionUniforms } from './attention.wgsl.js';
+import { CHECK_LENGTHS } from './index-checks.js';
 import { CONV2D, CONV2D_BACKWARD_INPUT, CONV2D_BACKWARD_WEIGHT, MAX_POOL2D, MAX_POOL2D_BACKWARD, convUniforms } from './conv.wgsl.js';
 import { COPY_BLOCK } from './copy.wgsl.js';
 import { MAX_RANK, mapProgram } from './elementwise.wgsl.js';
@@ -260,6 +262,34 @@ export class WebGpuBackend implements Backend {
     this.runtime.run(LAYER_NORM_BACKWARD_INPUT, [dy, x, gain, stats].map((s) => this.buf(s)).concat(dx.buffer), u, spec.rows);
     this.runtime.run(LAYER_NORM_BACKWARD_PARAMS, [dy, x, stats].map((s) => this.buf(s)).concat(dgain.buffer, dbias.buffer), u, spec.samples * spec.cols);
     return { dx, dgain, dbias };
+  }
+
+  attention(q: Storage, k: Storage, v: Storage, keyLengths: Storage, spec: AttentionSpec): { out: Storage; stats: Storage } {
+    const rows = spec.batch * spec.heads * spec.tq;
+    const out = this.alloc('f32', rows * spec.dHead, 'scaledDotProductAttention');
+    const stats = this.alloc('f32', 2 * rows, 'scaledDotProductAttention');
+    this.checkLengths(keyLengths, spec);
+    const buffers = [q, k, v, keyLengths].map((x) => this.buf(x)).concat(out.buffer, stats.buffer);
+    this.runtime.run(ATTENTION_FORWARD, buffers, attentionUniforms(spec), rows);
+    return { out, stats };
+  }
+
+  attentionBackward(q: Storage, k: Storage, v: Storage, out: Storage, dout: Storage, stats: Storage, keyLengths: Storage, spec: AttentionSpec): { dq: Storage; dk: Storage; dv: Storage } {
+    const dq = this.alloc('f32', q.size, 'scaledDotProductAttention');
+    const dk = this.alloc('f32', k.size, 'scaledDotProductAttention');
+    const dv = this.alloc('f32', v.size, 'scaledDotProductAttention');
+    const u = attentionUniforms(spec);
+    const inputs = [q, k, v, keyLengths].map((x) => this.buf(x));
+    this.runtime.run(ATTENTION_BACKWARD_Q, [...inputs, this.buf(out), this.buf(dout), this.buf(stats), dq.buffer], u, spec.batch * spec.heads * spec.tq);
+    this.runtime.run(ATTENTION_BACKWARD_KV, [...inputs, this.buf(dout), this.buf(stats), dk.buffer, dv.buffer], u, spec.batch * spec.heads * spec.tk);
+    return { dq, dk, dv };
+  }
+
+  /** Key lengths must lie in [0, tk]: checked on the device (index-checks.ts) like gather's indices. */
+  private checkLengths(keyLengths: Storage, spec: AttentionSpec): void {
+    if (!spec.hasLengths) return;
+    const check = this.runtime.indexChecks.slot('scaledDotProductAttention keyLengths', spec.tk + 1);
+    this.runtime.run(CHECK_LENGTHS, [this.buf(keyLengths), check.buffer], { slot: check.slot, limit: spec.tk + 1 }, spec.batch);
   }
 
   /** One strided block copy of a [rows, cols] block (kernels/copy.wgsl.ts). */

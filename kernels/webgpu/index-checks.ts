@@ -6,6 +6,7 @@
  * throws at the op (indexOutOfRange in engine/backend.ts).
  */
 import { indexOutOfRange } from '../../engine/backend.js';
+import type { Program } from './program.js';
 
 const SLOTS_PER_BUFFER = 64;
 /** Each slot: [largest index ≥ limit, or −1] [most negative index, or 0]. */
@@ -74,3 +75,14 @@ export class IndexChecks {
     }
   }
 }
+
+/** A launch that only checks i32 values against [0, limit): one thread per value (e.g. key lengths). */
+export const CHECK_LENGTHS: Program = {
+  name: 'checkIndices',
+  buffers: [{ name: 'values', type: 'i32' }, { name: 'index_errors', type: 'i32', atomic: true }],
+  uniforms: [{ name: 'slot', type: 'u32' }, { name: 'limit', type: 'u32' }],
+  workgroupSize: 64,
+  launch: 'threads',
+  helpers: [CHECK_INDEX],
+  body: 'check_index(values[i], i32(p.limit), false);',
+};

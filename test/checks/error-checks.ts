@@ -75,6 +75,21 @@ export const errorChecks: ErrorCheck[] = [
     },
   },
   {
+    name: 'scaledDotProductAttention names mismatched shapes and key lengths out of range',
+    async run() {
+      const q = ms.zeros([2, 3, 4, 8]);
+      const sdpa = ms.scaledDotProductAttention;
+      await expectError(() => sdpa(q, ms.zeros([2, 3, 5, 6]), ms.zeros([2, 3, 5, 6])), 'scaledDotProductAttention: head sizes differ (d_head 8 vs 6): q [2,3,4,8], k [2,3,5,6], v [2,3,5,6]');
+      await expectError(() => sdpa(q, ms.zeros([2, 3, 5, 8]), ms.zeros([2, 3, 6, 8])), 'scaledDotProductAttention: needs q [B, H, Tq, d] and k, v [B, H, Tk, d], got q [2,3,4,8], k [2,3,5,8], v [2,3,6,8]');
+      await expectError(() => sdpa(q, ms.zeros([1, 3, 5, 8]), ms.zeros([1, 3, 5, 8])), 'scaledDotProductAttention: batch and heads differ');
+      const k = ms.zeros([2, 3, 5, 8]);
+      await expectError(() => sdpa(q, k, k, { keyLengths: ms.tensor([1, 2, 3], [3], 'i32') }), 'scaledDotProductAttention: keyLengths must be [2], got [3]');
+      await expectError(() => sdpa(q, k, k, { keyLengths: ms.tensor([5, 9], [2], 'i32') }).toArray(), 'scaledDotProductAttention keyLengths: index 9 is out of range [0, 6)');
+      const empty = await sdpa(q, k, k, { keyLengths: ms.tensor([0, 5], [2], 'i32') }).toArray();
+      if (empty.some((x) => Number.isNaN(x))) throw new Error('a row with every key masked gave NaN');
+    },
+  },
+  {
     name: 'tensor() rejects unknown dtypes, an options object for the shape, and values it would change',
     async run() {
       await expectError(() => ms.tensor([1, 2], [2], 'int32' as 'i32'), `tensor: unknown dtype string "int32" (use 'f32', 'i32' or 'u32')`);

@@ -10,6 +10,7 @@ import { full, ones, rand, randn, tensor, zeros } from '../../engine/create.js';
 import * as ops from '../../engine/ops.js';
 import { conv2d, maxPool2d } from '../../engine/ops-conv.js';
 import { layerNorm } from '../../engine/ops-norm.js';
+import { scaledDotProductAttention } from '../../engine/ops-attention.js';
 import { clipGradNorm } from '../../engine/optim/clip.js';
 import { Adam } from '../../engine/optim/adam.js';
 import { manualSeed, tidy, useBackend } from '../../engine/state.js';
@@ -102,6 +103,18 @@ export const kernelChecks: KernelCheck[] = [
       return [...withGrads(layerNorm(x, w, b, { variant, eps: 1e-3 }), [x, w, b]), ...withGrads(layerNorm(x2, w2, b2, { variant }), [x2, w2, b2])];
     }, 1e-4),
   ]),
+  ...([
+    ['T 1, d 8', [2, 3, 1, 8], [2, 3, 1, 8], false, null],
+    ['Tq 7 Tk 33, d 25, key lengths (one row all padding)', [3, 2, 7, 25], [3, 2, 33, 25], false, [33, 0, 5]],
+    ['T 33, d 25, causal', [1, 2, 33, 25], [1, 2, 33, 25], true, null],
+    ['T 17, d 64, causal and key lengths', [2, 1, 17, 64], [2, 1, 17, 64], true, [9, 17]],
+    ['T 130, d 8, key lengths', [1, 2, 130, 8], [1, 2, 130, 8], false, [100]],
+  ] as [string, number[], number[], boolean, number[] | null][]).map(([name, qs, ks, causal, lengths]) =>
+    compare(`scaledDotProductAttention ${name}`, () => {
+      const [q, k, v] = [input(qs), input(ks), input(ks)];
+      const keyLengths = lengths ? tensor(lengths, [lengths.length], 'i32') : undefined;
+      return withGrads(scaledDotProductAttention(q, k, v, { causal, keyLengths }), [q, k, v]);
+    }, 1e-4)),
   compare('maxPool2d 2×2, 3×3 stride 2 (overlapping windows), odd sizes', () => {
     const x = input([2, 3, 7, 9]);
     const y = input([1, 2, 9, 5]);
