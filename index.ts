@@ -20,13 +20,14 @@ import { ArithLstm } from './models/arith-lstm.js';
 import { Seq2SeqLstm } from './models/seq2seq-lstm.js';
 import { Conv2d } from './models/conv2d.js';
 import { ClassRemovalCnn } from './models/cnn.js';
+import { Seq2SeqTransformer } from './models/transformer.js';
 import { Adam } from './engine/optim/adam.js';
 import { SGD } from './engine/optim/sgd.js';
 import { clipGradNorm, clipCoefficient } from './engine/optim/clip.js';
 
-export const nn = { Linear, MLP, LSTM, Conv2d, ArithLstm, Seq2SeqLstm, ClassRemovalCnn, Module };
+export const nn = { Linear, MLP, LSTM, Conv2d, ArithLstm, Seq2SeqLstm, Seq2SeqTransformer, ClassRemovalCnn, Module };
 export const optim = { Adam, SGD, clipGradNorm, clipCoefficient };
-export { Linear, MLP, LSTM, Conv2d, ArithLstm, Seq2SeqLstm, ClassRemovalCnn, Module, Adam, SGD, clipGradNorm, clipCoefficient };
+export { Linear, MLP, LSTM, Conv2d, ArithLstm, Seq2SeqLstm, Seq2SeqTransformer, ClassRemovalCnn, Module, Adam, SGD, clipGradNorm, clipCoefficient };
 
 // The mask method (docs/method.md): mask logits, sampling, stage training, evaluation masks and statistics.
 export { withParams, param } from './models/param-override.js';
