@@ -58,7 +58,7 @@ export function scanConfig(size: Size): ScanConfig {
 }
 
 /** Mask stage → the split whose train set it learns. */
-const STAGE_SPLIT: Record<string, ScanSplit> = { full: 'simple', jump: 'addprim_jump', length: 'length', turn_left: 'addprim_turn_left' };
+export const STAGE_SPLIT: Record<string, ScanSplit> = { full: 'simple', jump: 'addprim_jump', length: 'length', turn_left: 'addprim_turn_left' };
 const PHASES = ['base', ...Object.keys(STAGE_SPLIT)];
 const vocab = scanVocab();
 
@@ -66,7 +66,7 @@ const sets = new Map<string, ScanPair[]>();
 const setKey = (cfg: ScanConfig, split: ScanSplit, part: ScanPart): string => `${cfg.dataDir ?? `seed ${cfg.splitSeed}`}/${split}/${part}`;
 
 /** A split's part: generated (cached), or read from cfg.dataDir by loadScanFiles beforehand. */
-function splitPart(cfg: ScanConfig, split: ScanSplit, part: ScanPart): ScanPair[] {
+export function splitPart(cfg: ScanConfig, split: ScanSplit, part: ScanPart): ScanPair[] {
   const key = setKey(cfg, split, part);
   let pairs = sets.get(key);
   if (!pairs) {
@@ -77,7 +77,7 @@ function splitPart(cfg: ScanConfig, split: ScanSplit, part: ScanPart): ScanPair[
 }
 
 /** Reads every split's train and test file from cfg.dataDir (Node only; the import stays out of browser bundles). */
-async function loadScanFiles(cfg: ScanConfig): Promise<void> {
+export async function loadScanFiles(cfg: ScanConfig): Promise<void> {
   if (!cfg.dataDir) return;
   const { readScanDir } = await import('../data/scan-files.js');
   for (const split of SCAN_SPLITS) {
@@ -93,12 +93,12 @@ function padRows(rows: number[][], pad: number): { ids: Int32Array; lengths: Int
   return { ids, lengths: Int32Array.from(rows, (r) => r.length), width };
 }
 
-function encodeSources(pairs: readonly ScanPair[]): { src: Tensor; lengths: Int32Array } {
+export function encodeSources(pairs: readonly ScanPair[]): { src: Tensor; lengths: Int32Array } {
   const { ids, lengths, width } = padRows(pairs.map((p) => vocab.input.encode(p.command, { eos: true })), PAD);
   return { src: tensor(ids, [pairs.length, width]), lengths };
 }
 
-function trainBatch(cfg: ScanConfig, seed: number, phase: string, step: number): ScanBatch {
+export function trainBatch(cfg: ScanConfig, seed: number, phase: string, step: number): ScanBatch {
   const pairs = splitPart(cfg, phase === 'base' ? 'simple' : STAGE_SPLIT[phase], 'train');
   const stream = PHASES.indexOf(phase);
   const rows = Array.from({ length: cfg.batch }, (_, r) => pairs[drawIndex(seed, stream, step, r, pairs.length)]);
@@ -126,7 +126,11 @@ function loss(model: Seq2SeqLstm, b: ScanBatch, cfg: ScanConfig): Tensor {
   return crossEntropy(logits, b.y).mul(b.tokens / cfg.batch);
 }
 
-async function evaluate(run: Masked<Seq2SeqLstm>, cfg: ScanConfig, _seed: number, evalSet: string): Promise<EvalResult> {
+/** Greedy decoding of `steps` tokens per row of `src` ([B, steps] i32), by a model under the caller's masks. */
+export type GreedyDecode<M> = (model: M, src: Tensor, lengths: Int32Array, steps: number) => Tensor;
+
+/** Exact-match accuracy of greedy decoding on a split's test set (rows grouped by length). */
+export const evaluateScan = <M>(decode: GreedyDecode<M>) => async (run: Masked<M>, cfg: ScanConfig, _seed: number, evalSet: string): Promise<EvalResult> => {
   const all = splitPart(cfg, evalSet as ScanSplit, 'test');
   const stride = cfg.evalLimit ? Math.max(1, Math.floor(all.length / cfg.evalLimit)) : 1;
   const pairs = all.filter((_, i) => i % stride === 0).slice(0, cfg.evalLimit ?? all.length);
@@ -137,7 +141,7 @@ async function evaluate(run: Masked<Seq2SeqLstm>, cfg: ScanConfig, _seed: number
     const chunk = order.slice(start, start + cfg.evalBatch);
     const steps = refs[chunk[chunk.length - 1]].length + 1;
     const { src, lengths } = encodeSources(chunk.map((i) => pairs[i]));
-    const tokens = tidy(() => noGrad(() => run((m) => m.decodeGreedy(m.encode(src, lengths), steps).tokens)));
+    const tokens = tidy(() => noGrad(() => run((m) => decode(m, src, lengths, steps))));
     src.dispose();
     const out = await tokens.toArray();
     tokens.dispose();
@@ -148,14 +152,14 @@ async function evaluate(run: Masked<Seq2SeqLstm>, cfg: ScanConfig, _seed: number
     });
   }
   return { accuracy: correct / pairs.length };
-}
+};
 
 /**
  * Per output token: the percent of the decoder output-row weights kept by the full mask that the jump mask
  * removes, |full ∧ ¬jump| / |full| (the authors' plot_scan_output_token_removed_percentage.py).
  */
-async function tokenRemoved(stages: Record<string, MaskSet>): Promise<{ tokenRemoved: Record<string, number> }> {
-  const index = stages.full.targets.findIndex((t) => t.name === 'decoder.out.weight');
+export const tokenRemovedIn = (outputLayer: string) => async (stages: Record<string, MaskSet>): Promise<{ tokenRemoved: Record<string, number> }> => {
+  const index = stages.full.targets.findIndex((t) => t.name === outputLayer);
   const [full, jump] = await Promise.all([stages.full.kept(), stages.jump.kept()]);
   const [rows, cols] = stages.full.targets[index].param.shape;
   const result: Record<string, number> = {};
@@ -171,7 +175,7 @@ async function tokenRemoved(stages: Record<string, MaskSet>): Promise<{ tokenRem
     result[token === '<eos>' ? 'EOS' : token] = kept === 0 ? 0 : (100 * removed) / kept;
   }
   return { tokenRemoved: result };
-}
+};
 
 export const scanLstm: ExperimentDef<ScanConfig, Seq2SeqLstm, ScanBatch> = {
   name: 'scan-lstm',
@@ -187,9 +191,9 @@ export const scanLstm: ExperimentDef<ScanConfig, Seq2SeqLstm, ScanBatch> = {
   batch: trainBatch,
   regRows: (cfg) => cfg.batch,
   loss,
-  evaluate,
+  evaluate: evaluateScan<Seq2SeqLstm>((m, src, lengths, steps) => m.decodeGreedy(m.encode(src, lengths), steps).tokens),
   evalMasks: (st) => ({ none: null, full: st.full.keep(), jump: st.jump.keep(), length: st.length.keep(), turn_left: st.turn_left.keep() }),
   halfMask: false,
-  extra: tokenRemoved,
+  extra: tokenRemovedIn('decoder.out.weight'),
   prepare: loadScanFiles,
 };

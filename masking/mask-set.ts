@@ -26,7 +26,7 @@ export interface MaskFilter {
 export function maskTargets(model: Module, filter: MaskFilter): MaskTarget[] {
   return model
     .namedParameters()
-    .filter(([name]) => !/(^|\.)embedding/i.test(name))
+    .filter(([name]) => !/(^|[._])embedding/i.test(name))
     .filter(([name]) => filter.biases || !/(^|\.)bias(_|$)/.test(name))
     .filter(([name]) => !(filter.exclude ?? []).some((e) => name === e || name.startsWith(`${e}.`)))
     .map(([name, param]) => ({ name, param }));
