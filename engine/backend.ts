@@ -108,6 +108,11 @@ export interface AttentionSpec {
   causal: boolean;
   /** Whether the keyLengths storage holds real lengths (else it is a placeholder and all keys count). */
   hasLengths: boolean;
+  /**
+   * Dropout on the probabilities: probability (row, key) is kept when uniform (row·tk + key) of the
+   * counter stream (seed, stream) exceeds `rate`, then scaled by 1/(1 − rate); 0 turns it off.
+   */
+  dropout: { rate: number; seed: number; stream: number };
 }
 
 export interface AdamHyper {

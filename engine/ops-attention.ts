@@ -7,6 +7,7 @@
 import type { AttentionSpec } from './backend.js';
 import { backendOf, expectDtype, fromStorage, record } from './ops.js';
 import { checkOptions } from './options.js';
+import { nextRandomStream } from './state.js';
 import { fmt, sameShape } from './shape.js';
 import type { Tensor } from './tensor.js';
 
@@ -15,6 +16,8 @@ export const MAX_HEAD_SIZE = 128;
 
 export interface AttentionOptions {
   causal?: boolean;
+  /** Dropout rate on the attention probabilities (counter RNG, regenerated in the backward); default 0. */
+  dropout?: number;
   /** [B] i32: keys at positions ≥ keyLengths[b] are padding. */
   keyLengths?: Tensor;
 }
@@ -23,7 +26,9 @@ export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, opts:
   const op = 'scaledDotProductAttention';
   const lengths = opts.keyLengths;
   const be = backendOf(op, lengths ? [q, k, v, lengths] : [q, k, v]);
-  checkOptions(op, opts, { causal: 'boolean', keyLengths: 'object' });
+  checkOptions(op, opts, { causal: 'boolean', dropout: 'number', keyLengths: 'object' });
+  const rate = opts.dropout ?? 0;
+  if (!(rate >= 0 && rate < 1)) throw new Error(`${op}: dropout must be in [0, 1), got ${rate}`);
   for (const [t, what] of [[q, 'q'], [k, 'k'], [v, 'v']] as const) expectDtype(op, t, 'f32', what);
   const shapes = `q ${fmt(q.shape)}, k ${fmt(k.shape)}, v ${fmt(v.shape)}`;
   if (q.rank !== 4 || k.rank !== 4 || !sameShape(k.shape, v.shape)) throw new Error(`${op}: needs q [B, H, Tq, d] and k, v [B, H, Tk, d], got ${shapes}`);
@@ -36,7 +41,10 @@ export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, opts:
     expectDtype(op, lengths, 'i32', 'keyLengths');
     if (!sameShape(lengths.shape, [batch])) throw new Error(`${op}: keyLengths must be [${batch}], got ${fmt(lengths.shape)}`);
   }
-  const spec: AttentionSpec = { batch, heads, tq, tk, dHead, causal: opts.causal ?? false, hasLengths: !!lengths };
+  const spec: AttentionSpec = {
+    batch, heads, tq, tk, dHead, causal: opts.causal ?? false, hasLengths: !!lengths,
+    dropout: { rate, ...(rate > 0 ? nextRandomStream() : { seed: 0, stream: 0 }) },
+  };
   // Without key lengths the kernels still bind a buffer there; q's storage serves (it is never read).
   const lengthStorage = lengths ? lengths.storage : q.storage;
   const { out: outStorage, stats } = be.attention(q.storage, k.storage, v.storage, lengthStorage, spec);

@@ -6,8 +6,6 @@
  * sinusoidal positions with dropout; untied input and output embeddings without √d scaling; an output
  * Linear(d, vocab) with Xavier init. Every weight and LayerNorm gain/bias can be masked (param()); with
  * K samples each batch slice runs with its own. Parameter names follow the authors' module.
- *
- * Not yet as the authors': dropout on the attention probabilities (the fused kernel has none yet).
  */
 import { full, ones, rand, randn, tensor, zeros } from '../engine/create.js';
 import { scaledDotProductAttention } from '../engine/ops-attention.js';
@@ -76,15 +74,15 @@ export class MultiHeadAttention extends Module {
     xavier(this.dataToKv, 1, 2);
   }
 
-  /** current [B, Tq, d] attends to attendTo [B, Tk, d] → [B, Tq, d]. */
-  forward(current: Tensor, attendTo: Tensor, masks: AttentionMasks = {}): Tensor {
+  /** current [B, Tq, d] attends to attendTo [B, Tk, d] → [B, Tq, d]; `dropout` applies to the probabilities. */
+  forward(current: Tensor, attendTo: Tensor, masks: AttentionMasks = {}, dropout = 0): Tensor {
     const [batch, tq] = current.shape;
     const tk = attendTo.shape[1];
     const heads = (t: Tensor, steps: number) => t.reshape(batch, steps, this.heads, this.dHead).transpose(0, 2, 1, 3);
     // Rows of data_to_kv interleave per head: [k_h, v_h] blocks of d_head.
     const [k, v] = split(this.dataToKv.forward(attendTo).reshape(batch, tk, this.heads, 2, this.dHead), [1, 1], 3);
     const q = heads(this.dataToQ.forward(current), tq);
-    const out = scaledDotProductAttention(q, heads(k, tk), heads(v, tk), masks);
+    const out = scaledDotProductAttention(q, heads(k, tk), heads(v, tk), { ...masks, dropout });
     return this.merge.forward(out.transpose(0, 2, 1, 3).reshape(batch, tq, this.size));
   }
 
@@ -119,7 +117,8 @@ export class EncoderLayer extends Module {
 
   forward(x: Tensor, keyLengths: Tensor | undefined): Tensor {
     const drop = (t: Tensor) => (this.training ? dropout(t, this.dropoutRate) : t);
-    x = this.norm1.forward(x.add(drop(this.selfAttn.forward(x, x, { keyLengths }))));
+    const rate = this.training ? this.dropoutRate : 0;
+    x = this.norm1.forward(x.add(drop(this.selfAttn.forward(x, x, { keyLengths }, rate))));
     return this.norm2.forward(x.add(drop(this.linear2.forward(drop(this.linear1.forward(x).relu())))));
   }
 
@@ -153,8 +152,9 @@ export class DecoderLayer extends Module {
   forward(x: Tensor, memory: Tensor, srcLengths: Tensor | undefined, past: Tensor | null = null): Tensor {
     const drop = (t: Tensor) => (this.training ? dropout(t, this.dropoutRate) : t);
     const [n1, n2, n3] = this.norms;
-    x = n1.forward(x.add(drop(past ? this.selfAttn.forward(x, past) : this.selfAttn.forward(x, x, { causal: true }))));
-    x = n2.forward(x.add(drop(this.crossAttn.forward(x, memory, { keyLengths: srcLengths }))));
+    const rate = this.training ? this.dropoutRate : 0;
+    x = n1.forward(x.add(drop(past ? this.selfAttn.forward(x, past, {}, rate) : this.selfAttn.forward(x, x, { causal: true }, rate))));
+    x = n2.forward(x.add(drop(this.crossAttn.forward(x, memory, { keyLengths: srcLengths }, rate))));
     return n3.forward(x.add(drop(this.linear2.forward(drop(this.linear1.forward(x).relu())))));
   }
 

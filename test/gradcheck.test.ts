@@ -68,6 +68,12 @@ describe('gradients match finite differences (cpu)', () => {
     const shapes = [{ shape: [2, 2, 3, 4] }, { shape: [2, 2, 5, 4] }, { shape: [2, 2, 5, 4] }];
     await gradcheck(shapes, (q, k, v) => ms.scaledDotProductAttention(q, k, v, { keyLengths: ms.tensor([5, 2], [2], 'i32') }));
     await gradcheck(shapes.map(() => ({ shape: [1, 2, 4, 3] })), (q, k, v) => ms.scaledDotProductAttention(q, k, v, { causal: true }));
+    // Dropout on the probabilities: the same stream (seed) on every evaluation, so the same keys drop.
+    const dropped = (q: Tensor, k: Tensor, v: Tensor) => {
+      ms.manualSeed(21);
+      return ms.scaledDotProductAttention(q, k, v, { dropout: 0.4 });
+    };
+    await gradcheck(shapes, dropped);
   });
   it('sqrt square', () => gradcheck([{ shape: s, lo: 0.3, hi: 2 }], (x) => x.sqrt().add(x.square())));
   it('add sub with broadcasting', () => gradcheck([{ shape: [3, 1, 4] }, { shape: [2, 4] }], (a, b) => a.add(b).sub(b.mul(a))));

@@ -52,6 +52,15 @@ for (const backend of ['cpu', 'webgpu'] as const) {
       expect(Array.from(await tokens.toArray())).toEqual(fx.greedyTokens);
     });
 
+    it('dropout on the attention probabilities drops keys at the rate and rescales the rest', async () => {
+      await ms.setBackend(backend);
+      ms.manualSeed(9);
+      // Uniform probabilities over 1000 keys of ones: each row's output is 2 × (kept share) ≈ 1 at rate 0.5.
+      const out = await ms.scaledDotProductAttention(ms.zeros([1, 2, 8, 4]), ms.zeros([1, 2, 1000, 4]), ms.ones([1, 2, 1000, 4]), { dropout: 0.5 }).toArray();
+      expect(Math.max(...out.map((x) => Math.abs(x - 1)))).toBeLessThan(0.15);
+      expect(new Set(Array.from(out)).size).toBeGreaterThan(1);
+    });
+
     it('K = 3 mask samples: batch slice k runs with sample k', async () => {
       await ms.setBackend(backend);
       ms.manualSeed(5);

@@ -4,6 +4,18 @@
  * probabilities from it (as the GPU's fused kernels do) instead of storing the T×T matrix.
  */
 import type { AttentionSpec } from '../../engine/backend.js';
+import { bitsToUniform, randomBits, streamKeys } from '../../engine/random.js';
+
+/** The dropout factor of probability (row, key): 0 or 1/(1 − rate), from the counter RNG (1 without dropout). */
+function dropFactor(s: AttentionSpec): (row: number, key: number) => number {
+  const { rate, seed, stream } = s.dropout;
+  if (rate === 0) return () => 1;
+  const keys = streamKeys(seed, stream);
+  // The rate and factor as f32, as the GPU holds them.
+  const threshold = Math.fround(rate);
+  const kept = Math.fround(1 / (1 - threshold));
+  return (row, key) => (bitsToUniform(randomBits(keys, row * s.tk + key)) > threshold ? kept : 0);
+}
 
 /** The keys query row i of batch row b may attend to: [0, end). */
 function keyEnd(s: AttentionSpec, lengths: Int32Array, b: number, i: number): number {
@@ -18,6 +30,7 @@ export function attentionCpu(q: Float32Array, k: Float32Array, v: Float32Array, 
   const out = new Float32Array(s.batch * s.heads * s.tq * d);
   const stats = new Float32Array(2 * s.batch * s.heads * s.tq);
   const scale = 1 / Math.sqrt(d);
+  const drop = dropFactor(s);
   const scores = new Float64Array(s.tk);
   for (let bh = 0; bh < s.batch * s.heads; bh++) {
     const b = Math.floor(bh / s.heads);
@@ -40,7 +53,7 @@ export function attentionCpu(q: Float32Array, k: Float32Array, v: Float32Array, 
       let sum = 0;
       for (let j = 0; j < end; j++) sum += Math.exp(scores[j] - max);
       for (let j = 0; j < end; j++) {
-        const p = Math.exp(scores[j] - max) / sum;
+        const p = (Math.exp(scores[j] - max) / sum) * drop(row, j);
         const vj = (bh * s.tk + j) * d;
         for (let c = 0; c < d; c++) out[qi + c] += p * v[vj + c];
       }
@@ -50,7 +63,10 @@ export function attentionCpu(q: Float32Array, k: Float32Array, v: Float32Array, 
   return { out, stats };
 }
 
-/** With P = exp(S − lse), Δ_i = dout_i·out_i: dV = Pᵀ dout, dS = P ∘ (dout Vᵀ − Δ), dQ = dS K / √d, dK = dSᵀ Q / √d. */
+/**
+ * With P = exp(S − lse), the dropped-out P̃ = P ∘ M (M the dropout factors) and Δ_i = dout_i·out_i:
+ * dV = P̃ᵀ dout, dS = P ∘ (M ∘ dout Vᵀ − Δ), dQ = dS K / √d, dK = dSᵀ Q / √d.
+ */
 export function attentionBackwardCpu(
   q: Float32Array, k: Float32Array, v: Float32Array, out: Float32Array, dout: Float32Array, stats: Float32Array, lengths: Int32Array, s: AttentionSpec,
 ): { dq: Float32Array; dk: Float32Array; dv: Float32Array } {
@@ -59,11 +75,13 @@ export function attentionBackwardCpu(
   const dk = new Float32Array(k.length);
   const dv = new Float32Array(v.length);
   const scale = 1 / Math.sqrt(d);
+  const drop = dropFactor(s);
   for (let bh = 0; bh < s.batch * s.heads; bh++) {
     const b = Math.floor(bh / s.heads);
     for (let i = 0; i < s.tq; i++) {
       const qi = (bh * s.tq + i) * d;
       const end = keyEnd(s, lengths, b, i);
+      const row = bh * s.tq + i;
       let delta = 0;
       for (let c = 0; c < d; c++) delta += dout[qi + c] * out[qi + c];
       for (let j = 0; j < end; j++) {
@@ -74,10 +92,11 @@ export function attentionBackwardCpu(
           dot += q[qi + c] * k[kj + c];
           dp += dout[qi + c] * v[kj + c];
         }
-        const p = Math.exp(dot * scale - stats[2 * (bh * s.tq + i)]);
-        const ds = p * (dp - delta) * scale;
+        const p = Math.exp(dot * scale - stats[2 * row]);
+        const m = drop(row, j);
+        const ds = p * (m * dp - delta) * scale;
         for (let c = 0; c < d; c++) {
-          dv[kj + c] += p * dout[qi + c];
+          dv[kj + c] += p * m * dout[qi + c];
           dq[qi + c] += ds * k[kj + c];
           dk[kj + c] += ds * q[qi + c];
         }

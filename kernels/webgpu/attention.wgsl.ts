@@ -8,17 +8,23 @@
  * Rows are held in private arrays of MAX_HEAD floats (the op refuses larger heads).
  */
 import type { AttentionSpec } from '../../engine/backend.js';
+import { streamKeys } from '../../engine/random.js';
 import type { BufferDecl, Program, UniformDecl, UniformValues } from './program.js';
+import { RANDOM } from './snippets.js';
 
 export const MAX_HEAD = 128;
 
 const UNIFORMS: UniformDecl[] = [
   ...['batch', 'heads', 'tq', 'tk', 'd', 'causal', 'has_lengths'].map((name) => ({ name, type: 'u32' as const })),
   { name: 'scale', type: 'f32' },
+  { name: 'drop_rate', type: 'f32' },
+  { name: 'inner', type: 'u32' },
+  { name: 'outer', type: 'u32' },
 ];
 
 export const attentionUniforms = (s: AttentionSpec): UniformValues => ({
   batch: s.batch, heads: s.heads, tq: s.tq, tk: s.tk, d: s.dHead, causal: s.causal ? 1 : 0, has_lengths: s.hasLengths ? 1 : 0, scale: 1 / Math.sqrt(s.dHead),
+  drop_rate: s.dropout.rate, ...streamKeys(s.dropout.seed, s.dropout.stream),
 });
 
 const f32 = (name: string, write = false): BufferDecl => ({ name, type: 'f32', write });
@@ -31,6 +37,12 @@ fn key_end(b: u32, i: u32) -> u32 {
   if (p.has_lengths == 1u) { end = u32(clamp(lengths[b], 0, i32(p.tk))); }
   if (p.causal == 1u) { end = min(end, i + 1u); }
   return end;
+}
+// The dropout factor of probability (row, key), from the counter RNG as on the CPU (1 without dropout).
+fn drop_factor(row: u32, key: u32) -> f32 {
+  if (p.drop_rate == 0.0) { return 1.0; }
+  let u = bits_to_uniform(random_bits(p.inner, p.outer, row * p.tk + key));
+  return select(0.0, 1.0 / (1.0 - p.drop_rate), u > p.drop_rate);
 }
 fn dot_rows(x_at: u32, y_at: u32) -> f32 {
   var acc = 0.0;
@@ -45,7 +57,7 @@ export const ATTENTION_FORWARD: Program = {
   uniforms: UNIFORMS,
   workgroupSize: 64,
   launch: 'threads',
-  helpers: [KEY_END],
+  helpers: [RANDOM, KEY_END],
   body: /* wgsl */ `
   let bh = i / p.tq;
   let row = i % p.tq;
@@ -61,7 +73,8 @@ export const ATTENTION_FORWARD: Program = {
     let rescale = exp(m - m_new);
     let w = exp(s - m_new);
     l = l * rescale + w;
-    for (var c = 0u; c < p.d; c++) { acc[c] = acc[c] * rescale + w * v[kj + c]; }
+    let wd = w * drop_factor(i, j);
+    for (var c = 0u; c < p.d; c++) { acc[c] = acc[c] * rescale + wd * v[kj + c]; }
     m = m_new;
   }
   if (end == 0u) {
@@ -80,7 +93,7 @@ export const ATTENTION_BACKWARD_Q: Program = {
   uniforms: UNIFORMS,
   workgroupSize: 64,
   launch: 'threads',
-  helpers: [KEY_END],
+  helpers: [RANDOM, KEY_END],
   body: /* wgsl */ `
   let bh = i / p.tq;
   let row = i % p.tq;
@@ -95,7 +108,7 @@ export const ATTENTION_BACKWARD_Q: Program = {
     var dp = 0.0;
     for (var c = 0u; c < p.d; c++) { dp += dout[qi + c] * v[kj + c]; }
     let prob = exp(dot_rows(qi, kj) * p.scale - stats[2u * i]);
-    let ds = prob * (dp - delta) * p.scale;
+    let ds = prob * (drop_factor(i, j) * dp - delta) * p.scale;
     for (var c = 0u; c < p.d; c++) { acc[c] += ds * k[kj + c]; }
   }
   for (var c = 0u; c < p.d; c++) { dq[qi + c] = acc[c]; }`,
@@ -108,7 +121,7 @@ export const ATTENTION_BACKWARD_KV: Program = {
   uniforms: UNIFORMS,
   workgroupSize: 64,
   launch: 'threads',
-  helpers: [KEY_END],
+  helpers: [RANDOM, KEY_END],
   body: /* wgsl */ `
   let bh = i / p.tk;
   let j = i % p.tk;
@@ -123,9 +136,10 @@ export const ATTENTION_BACKWARD_KV: Program = {
     var dp = 0.0;
     for (var c = 0u; c < p.d; c++) { dp += dout[qi + c] * v[kj + c]; }
     let prob = exp(dot_rows(qi, kj) * p.scale - stats[2u * r]);
-    let ds = prob * (dp - stats[2u * r + 1u]) * p.scale;
+    let m = drop_factor(r, j);
+    let ds = prob * (m * dp - stats[2u * r + 1u]) * p.scale;
     for (var c = 0u; c < p.d; c++) {
-      dv_acc[c] += prob * dout[qi + c];
+      dv_acc[c] += prob * m * dout[qi + c];
       dk_acc[c] += ds * q[qi + c];
     }
   }

@@ -108,12 +108,13 @@ export const kernelChecks: KernelCheck[] = [
     ['Tq 7 Tk 33, d 25, key lengths (one row all padding)', [3, 2, 7, 25], [3, 2, 33, 25], false, [33, 0, 5]],
     ['T 33, d 25, causal', [1, 2, 33, 25], [1, 2, 33, 25], true, null],
     ['T 17, d 64, causal and key lengths', [2, 1, 17, 64], [2, 1, 17, 64], true, [9, 17]],
-    ['T 130, d 8, key lengths', [1, 2, 130, 8], [1, 2, 130, 8], false, [100]],
-  ] as [string, number[], number[], boolean, number[] | null][]).map(([name, qs, ks, causal, lengths]) =>
+    ['T 130, d 8, key lengths', [1, 2, 130, 8], [1, 2, 130, 8], false, [100], 0],
+    ['Tq 5 Tk 9, d 25, causal, dropout 0.3 on the probabilities', [2, 2, 5, 25], [2, 2, 9, 25], true, [9, 4], 0.3],
+  ] as [string, number[], number[], boolean, number[] | null, number?][]).map(([name, qs, ks, causal, lengths, dropout]) =>
     compare(`scaledDotProductAttention ${name}`, () => {
       const [q, k, v] = [input(qs), input(ks), input(ks)];
       const keyLengths = lengths ? tensor(lengths, [lengths.length], 'i32') : undefined;
-      return withGrads(scaledDotProductAttention(q, k, v, { causal, keyLengths }), [q, k, v]);
+      return withGrads(scaledDotProductAttention(q, k, v, { causal, keyLengths, dropout }), [q, k, v]);
     }, 1e-4)),
   compare('maxPool2d 2×2, 3×3 stride 2 (overlapping windows), odd sizes', () => {
     const x = input([2, 3, 7, 9]);
