@@ -58,7 +58,7 @@ export function scanConfig(size: Size): ScanConfig {
 }
 
 /** Mask stage → the split whose train set it learns. */
-export const STAGE_SPLIT: Record<string, ScanSplit> = { full: 'simple', jump: 'addprim_jump', length: 'length', turn_left: 'addprim_turn_left' };
+const STAGE_SPLIT: Record<string, ScanSplit> = { full: 'simple', jump: 'addprim_jump', length: 'length', turn_left: 'addprim_turn_left' };
 const PHASES = ['base', ...Object.keys(STAGE_SPLIT)];
 const vocab = scanVocab();
 
@@ -66,7 +66,7 @@ const sets = new Map<string, ScanPair[]>();
 const setKey = (cfg: ScanConfig, split: ScanSplit, part: ScanPart): string => `${cfg.dataDir ?? `seed ${cfg.splitSeed}`}/${split}/${part}`;
 
 /** A split's part: generated (cached), or read from cfg.dataDir by loadScanFiles beforehand. */
-export function splitPart(cfg: ScanConfig, split: ScanSplit, part: ScanPart): ScanPair[] {
+function splitPart(cfg: ScanConfig, split: ScanSplit, part: ScanPart): ScanPair[] {
   const key = setKey(cfg, split, part);
   let pairs = sets.get(key);
   if (!pairs) {
@@ -77,7 +77,7 @@ export function splitPart(cfg: ScanConfig, split: ScanSplit, part: ScanPart): Sc
 }
 
 /** Reads every split's train and test file from cfg.dataDir (Node only; the import stays out of browser bundles). */
-export async function loadScanFiles(cfg: ScanConfig): Promise<void> {
+async function loadScanFiles(cfg: ScanConfig): Promise<void> {
   if (!cfg.dataDir) return;
   const { readScanDir } = await import('../data/scan-files.js');
   for (const split of SCAN_SPLITS) {
@@ -93,12 +93,12 @@ function padRows(rows: number[][], pad: number): { ids: Int32Array; lengths: Int
   return { ids, lengths: Int32Array.from(rows, (r) => r.length), width };
 }
 
-export function encodeSources(pairs: readonly ScanPair[]): { src: Tensor; lengths: Int32Array } {
+function encodeSources(pairs: readonly ScanPair[]): { src: Tensor; lengths: Int32Array } {
   const { ids, lengths, width } = padRows(pairs.map((p) => vocab.input.encode(p.command, { eos: true })), PAD);
   return { src: tensor(ids, [pairs.length, width]), lengths };
 }
 
-export function trainBatch(cfg: ScanConfig, seed: number, phase: string, step: number): ScanBatch {
+function trainBatch(cfg: ScanConfig, seed: number, phase: string, step: number): ScanBatch {
   const pairs = splitPart(cfg, phase === 'base' ? 'simple' : STAGE_SPLIT[phase], 'train');
   const stream = PHASES.indexOf(phase);
   const rows = Array.from({ length: cfg.batch }, (_, r) => pairs[drawIndex(seed, stream, step, r, pairs.length)]);
@@ -177,6 +177,18 @@ export const tokenRemovedIn = (outputLayer: string) => async (stages: Record<str
   return { tokenRemoved: result };
 };
 
+/** What the SCAN experiments share whatever their model: stages, eval sets, masks evaluated, data. */
+export const SCAN_PROTOCOL = {
+  stages: Object.keys(STAGE_SPLIT),
+  evalSets: ['simple', 'length', 'addprim_jump', 'addprim_turn_left'],
+  compared: ['full', 'jump'] as const,
+  batch: trainBatch,
+  regRows: (cfg: ScanConfig) => cfg.batch,
+  evalMasks: (st: Record<string, MaskSet>) => ({ none: null, full: st.full.keep(), jump: st.jump.keep(), length: st.length.keep(), turn_left: st.turn_left.keep() }),
+  halfMask: false,
+  prepare: loadScanFiles,
+};
+
 export const scanLstm: ExperimentDef<ScanConfig, Seq2SeqLstm, ScanBatch> = {
   name: 'scan-lstm',
   aliases: ['scan'],
@@ -185,15 +197,8 @@ export const scanLstm: ExperimentDef<ScanConfig, Seq2SeqLstm, ScanBatch> = {
   model: (cfg) => new Seq2SeqLstm({
     inputVocab: vocab.input.size, outputVocab: vocab.output.size, embedding: cfg.embedding, hidden: cfg.hidden, dropout: cfg.dropout, sos: SOS,
   }),
-  stages: Object.keys(STAGE_SPLIT),
-  evalSets: ['simple', 'length', 'addprim_jump', 'addprim_turn_left'],
-  compared: ['full', 'jump'],
-  batch: trainBatch,
-  regRows: (cfg) => cfg.batch,
+  ...SCAN_PROTOCOL,
   loss,
   evaluate: evaluateScan<Seq2SeqLstm>((m, src, lengths, steps) => m.decodeGreedy(m.encode(src, lengths), steps).tokens),
-  evalMasks: (st) => ({ none: null, full: st.full.keep(), jump: st.jump.keep(), length: st.length.keep(), turn_left: st.turn_left.keep() }),
-  halfMask: false,
   extra: tokenRemovedIn('decoder.out.weight'),
-  prepare: loadScanFiles,
 };

@@ -10,7 +10,7 @@ import { crossEntropy } from '../engine/ops.js';
 import type { Tensor } from '../engine/tensor.js';
 import { SOS, scanVocab } from '../data/scan.js';
 import { Seq2SeqTransformer } from '../models/transformer.js';
-import { STAGE_SPLIT, evaluateScan, loadScanFiles, scanConfig, tokenRemovedIn, trainBatch, type ScanBatch, type ScanConfig } from './scan-lstm.js';
+import { SCAN_PROTOCOL, evaluateScan, scanConfig, tokenRemovedIn, type ScanBatch, type ScanConfig } from './scan-lstm.js';
 import type { ExperimentDef, Size } from './types.js';
 
 export interface TransformerScanConfig extends ScanConfig {
@@ -52,18 +52,11 @@ export const scanTransformer: ExperimentDef<TransformerScanConfig, Seq2SeqTransf
     inputVocab: vocab.input.size, outputVocab: vocab.output.size, size: cfg.hidden[0], heads: cfg.heads, ff: cfg.ff,
     encoderLayers: cfg.encoderLayers, decoderLayers: cfg.decoderLayers, dropout: cfg.dropout, sos: SOS,
   }),
-  stages: Object.keys(STAGE_SPLIT),
-  evalSets: ['simple', 'length', 'addprim_jump', 'addprim_turn_left'],
-  compared: ['full', 'jump'],
-  batch: trainBatch,
-  regRows: (cfg) => cfg.batch,
+  ...SCAN_PROTOCOL,
   loss,
   evaluate: evaluateScan<Seq2SeqTransformer>((m, src, lengths, steps) => {
     const l = lengthsOf(lengths);
     return m.decodeGreedy(m.encode(src, l), l, steps).tokens;
   }),
-  evalMasks: (st) => ({ none: null, full: st.full.keep(), jump: st.jump.keep(), length: st.length.keep(), turn_left: st.turn_left.keep() }),
-  halfMask: false,
   extra: tokenRemovedIn('output_map.weight'),
-  prepare: loadScanFiles,
 };

@@ -12,9 +12,12 @@ function weightOffset(s: Conv2dSpec, n: number): number {
   return Math.floor(n / (s.batch / s.samples)) * perSample;
 }
 
-/** y[n, o, oy, ox] = Σ_{c, ky, kx} x[n, g·Cg + c, oy·sh − ph + ky, ox·sw − pw + kx] · w[o, c, ky, kx]. */
-export function conv2dCpu(x: Float32Array, w: Float32Array, s: Conv2dSpec): Float32Array {
-  const out = new Float32Array(s.batch * s.outC * s.outH * s.outW);
+/**
+ * Calls tap(yAt, xAt, wAt) for every product of the convolution: output element, the input element its
+ * window reads there (padding skipped), and the weight. The forward and both gradients are sums over
+ * these taps, so they share the walk.
+ */
+function forEachTap(s: Conv2dSpec, tap: (yAt: number, xAt: number, wAt: number) => void): void {
   const cg = s.inC / s.groups;
   const og = s.outC / s.groups;
   for (let n = 0; n < s.batch; n++) {
@@ -23,7 +26,7 @@ export function conv2dCpu(x: Float32Array, w: Float32Array, s: Conv2dSpec): Floa
       const g = Math.floor(o / og);
       for (let oy = 0; oy < s.outH; oy++) {
         for (let ox = 0; ox < s.outW; ox++) {
-          let acc = 0;
+          const yAt = ((n * s.outC + o) * s.outH + oy) * s.outW + ox;
           for (let c = 0; c < cg; c++) {
             const xc = ((n * s.inC + g * cg + c) * s.h) * s.w;
             const wc = wBase + ((o * cg + c) * s.kh) * s.kw;
@@ -32,78 +35,40 @@ export function conv2dCpu(x: Float32Array, w: Float32Array, s: Conv2dSpec): Floa
               if (iy < 0 || iy >= s.h) continue;
               for (let kx = 0; kx < s.kw; kx++) {
                 const ix = ox * s.strideW - s.padW + kx;
-                if (ix < 0 || ix >= s.w) continue;
-                acc += x[xc + iy * s.w + ix] * w[wc + ky * s.kw + kx];
+                if (ix >= 0 && ix < s.w) tap(yAt, xc + iy * s.w + ix, wc + ky * s.kw + kx);
               }
             }
           }
-          out[((n * s.outC + o) * s.outH + oy) * s.outW + ox] = acc;
         }
       }
     }
   }
-  return out;
+}
+
+/** y[n, o, oy, ox] = Σ_{c, ky, kx} x[n, g·Cg + c, oy·sh − ph + ky, ox·sw − pw + kx] · w[o, c, ky, kx]. */
+export function conv2dCpu(x: Float32Array, w: Float32Array, s: Conv2dSpec): Float32Array {
+  const y = new Float64Array(s.batch * s.outC * s.outH * s.outW);
+  forEachTap(s, (yAt, xAt, wAt) => {
+    y[yAt] += x[xAt] * w[wAt];
+  });
+  return Float32Array.from(y);
 }
 
 /** dx: each output gradient flows back to the inputs its window read, through the same weights. */
 export function conv2dBackwardInputCpu(dy: Float32Array, w: Float32Array, s: Conv2dSpec): Float32Array {
   const dx = new Float32Array(s.batch * s.inC * s.h * s.w);
-  const cg = s.inC / s.groups;
-  const og = s.outC / s.groups;
-  for (let n = 0; n < s.batch; n++) {
-    const wBase = weightOffset(s, n);
-    for (let o = 0; o < s.outC; o++) {
-      const g = Math.floor(o / og);
-      for (let oy = 0; oy < s.outH; oy++) {
-        for (let ox = 0; ox < s.outW; ox++) {
-          const d = dy[((n * s.outC + o) * s.outH + oy) * s.outW + ox];
-          for (let c = 0; c < cg; c++) {
-            const xc = ((n * s.inC + g * cg + c) * s.h) * s.w;
-            const wc = wBase + ((o * cg + c) * s.kh) * s.kw;
-            for (let ky = 0; ky < s.kh; ky++) {
-              const iy = oy * s.strideH - s.padH + ky;
-              if (iy < 0 || iy >= s.h) continue;
-              for (let kx = 0; kx < s.kw; kx++) {
-                const ix = ox * s.strideW - s.padW + kx;
-                if (ix >= 0 && ix < s.w) dx[xc + iy * s.w + ix] += d * w[wc + ky * s.kw + kx];
-              }
-            }
-          }
-        }
-      }
-    }
-  }
+  forEachTap(s, (yAt, xAt, wAt) => {
+    dx[xAt] += dy[yAt] * w[wAt];
+  });
   return dx;
 }
 
 /** dw (per sample when K > 1): Σ over the batch rows that used it of output gradient × input. */
 export function conv2dBackwardWeightCpu(x: Float32Array, dy: Float32Array, s: Conv2dSpec): Float32Array {
-  const cg = s.inC / s.groups;
-  const og = s.outC / s.groups;
-  const dw = new Float32Array(s.samples * s.outC * cg * s.kh * s.kw);
-  for (let n = 0; n < s.batch; n++) {
-    const wBase = weightOffset(s, n);
-    for (let o = 0; o < s.outC; o++) {
-      const g = Math.floor(o / og);
-      for (let oy = 0; oy < s.outH; oy++) {
-        for (let ox = 0; ox < s.outW; ox++) {
-          const d = dy[((n * s.outC + o) * s.outH + oy) * s.outW + ox];
-          for (let c = 0; c < cg; c++) {
-            const xc = ((n * s.inC + g * cg + c) * s.h) * s.w;
-            const wc = wBase + ((o * cg + c) * s.kh) * s.kw;
-            for (let ky = 0; ky < s.kh; ky++) {
-              const iy = oy * s.strideH - s.padH + ky;
-              if (iy < 0 || iy >= s.h) continue;
-              for (let kx = 0; kx < s.kw; kx++) {
-                const ix = ox * s.strideW - s.padW + kx;
-                if (ix >= 0 && ix < s.w) dw[wc + ky * s.kw + kx] += d * x[xc + iy * s.w + ix];
-              }
-            }
-          }
-        }
-      }
-    }
-  }
+  const dw = new Float32Array(s.samples * s.outC * (s.inC / s.groups) * s.kh * s.kw);
+  forEachTap(s, (yAt, xAt, wAt) => {
+    dw[wAt] += dy[yAt] * x[xAt];
+  });
   return dw;
 }
 

@@ -86,6 +86,19 @@ export const ATTENTION_FORWARD: Program = {
   stats[2u * i] = m + log(l);`,
 };
 
+/**
+ * For the backward passes: probability (row r, key j) recomputed from the row's log-sum-exp, and its score
+ * gradient dS given Δ: vec2(probability × dropout factor, dS).
+ */
+const PROB_AND_DS = /* wgsl */ `
+fn prob_and_ds(qi: u32, kj: u32, r: u32, j: u32, delta: f32) -> vec2<f32> {
+  var dp = 0.0;
+  for (var c = 0u; c < p.d; c++) { dp += dout[qi + c] * v[kj + c]; }
+  let prob = exp(dot_rows(qi, kj) * p.scale - stats[2u * r]);
+  let m = drop_factor(r, j);
+  return vec2<f32>(prob * m, prob * (m * dp - delta) * p.scale);
+}`;
+
 /** One thread per query row: dQ, and Δ = dout·out for the key pass. */
 export const ATTENTION_BACKWARD_Q: Program = {
   name: 'attentionBackwardQ',
@@ -93,7 +106,7 @@ export const ATTENTION_BACKWARD_Q: Program = {
   uniforms: UNIFORMS,
   workgroupSize: 64,
   launch: 'threads',
-  helpers: [RANDOM, KEY_END],
+  helpers: [RANDOM, KEY_END, PROB_AND_DS],
   body: /* wgsl */ `
   let bh = i / p.tq;
   let row = i % p.tq;
@@ -105,10 +118,7 @@ export const ATTENTION_BACKWARD_Q: Program = {
   var acc: array<f32, ${MAX_HEAD}>;
   for (var j = 0u; j < end; j++) {
     let kj = (bh * p.tk + j) * p.d;
-    var dp = 0.0;
-    for (var c = 0u; c < p.d; c++) { dp += dout[qi + c] * v[kj + c]; }
-    let prob = exp(dot_rows(qi, kj) * p.scale - stats[2u * i]);
-    let ds = prob * (drop_factor(i, j) * dp - delta) * p.scale;
+    let ds = prob_and_ds(qi, kj, i, j, delta).y;
     for (var c = 0u; c < p.d; c++) { acc[c] += ds * k[kj + c]; }
   }
   for (var c = 0u; c < p.d; c++) { dq[qi + c] = acc[c]; }`,
@@ -121,7 +131,7 @@ export const ATTENTION_BACKWARD_KV: Program = {
   uniforms: UNIFORMS,
   workgroupSize: 64,
   launch: 'threads',
-  helpers: [RANDOM, KEY_END],
+  helpers: [RANDOM, KEY_END, PROB_AND_DS],
   body: /* wgsl */ `
   let bh = i / p.tk;
   let j = i % p.tk;
@@ -133,14 +143,10 @@ export const ATTENTION_BACKWARD_KV: Program = {
     if (j >= key_end(b, row)) { continue; }
     let qi = (bh * p.tq + row) * p.d;
     let r = bh * p.tq + row;
-    var dp = 0.0;
-    for (var c = 0u; c < p.d; c++) { dp += dout[qi + c] * v[kj + c]; }
-    let prob = exp(dot_rows(qi, kj) * p.scale - stats[2u * r]);
-    let m = drop_factor(r, j);
-    let ds = prob * (m * dp - stats[2u * r + 1u]) * p.scale;
+    let pd = prob_and_ds(qi, kj, r, j, stats[2u * r + 1u]);
     for (var c = 0u; c < p.d; c++) {
-      dv_acc[c] += prob * m * dout[qi + c];
-      dk_acc[c] += ds * q[qi + c];
+      dv_acc[c] += pd.x * dout[qi + c];
+      dk_acc[c] += pd.y * q[qi + c];
     }
   }
   for (var c = 0u; c < p.d; c++) { dk[kj + c] = dk_acc[c]; dv[kj + c] = dv_acc[c]; }`,
