@@ -7,7 +7,7 @@ import type { AttentionSpec } from '../../engine/backend.js';
 import { bitsToUniform, randomBits, streamKeys } from '../../engine/random.js';
 
 /** The dropout factor of probability (row, key): 0 or 1/(1 − rate), from the counter RNG (1 without dropout). */
-function dropFactor(s: AttentionSpec): (row: number, key: number) => number {
+export function dropFactor(s: AttentionSpec): (row: number, key: number) => number {
   const { rate, seed, stream } = s.dropout;
   if (rate === 0) return () => 1;
   const keys = streamKeys(seed, stream);
@@ -18,7 +18,7 @@ function dropFactor(s: AttentionSpec): (row: number, key: number) => number {
 }
 
 /** The keys query row i of batch row b may attend to: [0, end). */
-function keyEnd(s: AttentionSpec, lengths: Int32Array, b: number, i: number): number {
+export function keyEnd(s: AttentionSpec, lengths: Int32Array, b: number, i: number): number {
   let end = s.hasLengths ? Math.min(s.tk, lengths[b]) : s.tk;
   if (s.causal) end = Math.min(end, i + 1);
   return end;

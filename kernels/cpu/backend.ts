@@ -16,7 +16,7 @@ import { adamFast } from './adam.fast.js';
 import { maskSampleBackwardFast, maskSampleFast } from './mask.fast.js';
 import { lstmCellBackwardCpu, lstmCellBackwardFromActs, lstmCellCpu } from './lstm.js';
 import { concatCpu, sliceCpu } from './copy.js';
-import { attentionBackwardCpu, attentionCpu } from './attention.js';
+import { attentionBackwardFast, attentionFast } from './attention.fast.js';
 import { maxPool2dBackwardCpu, maxPool2dCpu } from './conv.js';
 import { layerNormBackwardCpu, layerNormCpu } from './norm.js';
 import { conv2dBackwardInputFast, conv2dBackwardWeightFast, conv2dFast } from './conv.fast.js';
@@ -207,13 +207,13 @@ export class CpuBackend implements Backend {
     this.reserve('scaledDotProductAttention', spec.batch * spec.heads * spec.tq * (spec.dHead + 2));
     const lengths = spec.hasLengths ? this.i32(keyLengths) : new Int32Array(0);
     if (spec.hasLengths) checkIndices('scaledDotProductAttention keyLengths', lengths, spec.tk + 1);
-    const { out, stats } = attentionCpu(this.f32(q), this.f32(k), this.f32(v), lengths, spec);
+    const { out, stats } = attentionFast(this.f32(q), this.f32(k), this.f32(v), lengths, spec);
     return { out: this.wrap(out), stats: this.wrap(stats) };
   }
 
   attentionBackward(q: Storage, k: Storage, v: Storage, out: Storage, dout: Storage, stats: Storage, keyLengths: Storage, spec: AttentionSpec): { dq: Storage; dk: Storage; dv: Storage } {
     const lengths = spec.hasLengths ? this.i32(keyLengths) : new Int32Array(0);
-    const grads = attentionBackwardCpu(this.f32(q), this.f32(k), this.f32(v), this.f32(out), this.f32(dout), this.f32(stats), lengths, spec);
+    const grads = attentionBackwardFast(this.f32(q), this.f32(k), this.f32(v), this.f32(out), this.f32(dout), this.f32(stats), lengths, spec);
     return { dq: this.wrap(grads.dq), dk: this.wrap(grads.dk), dv: this.wrap(grads.dv) };
   }
 

@@ -1,0 +1,38 @@
+/** The CPU's attention on the WebAssembly GEMM (kernels/cpu/attention.fast.ts) against the reference loops (attention.ts). */
+import { describe, it } from 'vitest';
+import type { AttentionSpec } from '../engine/backend.js';
+import { uniformCpu } from '../engine/random.js';
+import { attentionBackwardCpu, attentionCpu } from '../kernels/cpu/attention.js';
+import { attentionBackwardFast, attentionFast } from '../kernels/cpu/attention.fast.js';
+import { expectClose } from './checks/kernel-checks.js';
+
+const spec = (batch: number, heads: number, tq: number, tk: number, dHead: number, causal: boolean, hasLengths: boolean, rate = 0): AttentionSpec =>
+  ({ batch, heads, tq, tk, dHead, causal, hasLengths, dropout: { rate, seed: 4, stream: 2 } });
+
+const cases: [string, AttentionSpec, number[]][] = [
+  ['T 1, d 8', spec(2, 3, 1, 1, 8, false, false), []],
+  ['Tq 7 Tk 33, d 25, key lengths with an empty row', spec(3, 2, 7, 33, 25, false, true), [33, 0, 5]],
+  ['T 33, causal, dropout 0.2', spec(1, 2, 33, 33, 25, true, false, 0.2), []],
+  ['T 50, d 25, SCAN-sized with key lengths and dropout 0.1', spec(8, 4, 50, 50, 25, false, true, 0.1), [50, 12, 7, 50, 33, 1, 2, 49]],
+];
+
+describe('attention on the WebAssembly GEMM', () => {
+  for (const [name, s, lengths] of cases) {
+    it(`${name}: output and the q, k, v gradients equal the reference`, () => {
+      const rows = s.batch * s.heads;
+      const [q, k, v] = [s.tq, s.tk, s.tk].map((t, i) => uniformCpu(rows * t * s.dHead, 7, i).map((x) => 2 * x - 1));
+      const dout = uniformCpu(rows * s.tq * s.dHead, 7, 9).map((x) => 2 * x - 1);
+      const lens = Int32Array.from(lengths);
+      const ref = attentionCpu(q, k, v, lens, s);
+      const fast = attentionFast(q, k, v, lens, s);
+      expectClose(fast.out, ref.out, 1e-5, `${name} out`);
+      const lse = (stats: Float32Array) => stats.filter((_, i) => i % 2 === 0);
+      expectClose(lse(fast.stats), lse(ref.stats), 1e-5, `${name} log-sum-exp`);
+      const gRef = attentionBackwardCpu(q, k, v, ref.out, dout, ref.stats, lens, s);
+      const gFast = attentionBackwardFast(q, k, v, fast.out, dout, fast.stats, lens, s);
+      expectClose(gFast.dq, gRef.dq, 1e-4, `${name} dq`);
+      expectClose(gFast.dk, gRef.dk, 1e-4, `${name} dk`);
+      expectClose(gFast.dv, gRef.dv, 1e-4, `${name} dv`);
+    });
+  }
+});
