@@ -8,21 +8,21 @@
  * Options: --backend cpu|webgpu|all (default all available; SwiftShader runs the --quick size only),
  * --quick (small sizes), --no-tfjs, --no-torch, --torch-threads N (CPU peer, default 1: like our CPU
  * backend, whose matmul threads are off by default; and a step is ~10 small ops per time step, where
- * OpenMP threads on a busy 2-core host spin at barriers: 2 threads ran 6× slower than 1 here).
+ * OpenMP threads on a busy 2-core host spin at barriers: 2 threads ran 6× slower than 1 here),
+ * --min-seconds S, --rounds N.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { build } from 'esbuild';
 import * as ms from '../index.js';
 import type { Backend } from '../engine/backend.js';
 import { LSTM } from '../models/lstm.js';
 import { secondsPerStep, type Runner, type TimingOptions } from './lib/timing.js';
 import { startTfjsWebgpu, tf, type SharedGpu } from './peers/tfjs.js';
-import { hasTorch, runTorchPeer } from './peers/torch.js';
-import { benchOptions, isBackendChoice, isPositiveInt } from './lib/options.js';
+import { hasTorch, NO_TORCH, runTorchPeer } from './peers/torch.js';
+import { benchOptions, isBackendChoice, isPositiveInt, isTimingValid, TIMING_SPEC, TIMING_USAGE, withTiming } from './lib/options.js';
 
 interface Case {
   name: string;
@@ -46,6 +46,7 @@ interface Options {
   tfjs: boolean;
   torch: boolean;
   torchThreads: number;
+  timing: { 'min-seconds': string; rounds: string };
 }
 
 /** Deterministic inputs in [-1, 1) and loss weights in [0, 1), from the engine's counter RNG (host copies for tfjs). */
@@ -97,10 +98,18 @@ function oursRunner(c: Case, data: { x: Float32Array; w: Float32Array }): Runner
 
 /**
  * tfjs-core's node bundle registers no gradients (the @tensorflow/tfjs umbrella package does, from an
- * ESM build with extensionless imports that Node cannot load). Bundle that module with esbuild and load
- * it: it registers into tfjs's global gradient registry, shared with the bundle we use.
+ * ESM build with extensionless imports that Node cannot load). Inside a bundle (../shared/device/pack)
+ * esbuild has already resolved that module; from the source tree, bundle it with esbuild now and load
+ * it. Either way it registers into tfjs's global gradient registry, shared with the bundle we use.
  */
 async function registerTfjsGradients(): Promise<void> {
+  try {
+    await import('@tensorflow/tfjs-core/dist/register_all_gradients.js');
+    return;
+  } catch {
+    // Node's own loader: the extensionless imports fail before anything runs.
+  }
+  const { build } = await import('esbuild');
   const entry = createRequire(import.meta.url).resolve('@tensorflow/tfjs-core/dist/register_all_gradients.js');
   const dir = await mkdtemp(join(tmpdir(), 'maskscope-tfjs-grads-'));
   const outfile = join(dir, 'gradients.mjs');
@@ -143,9 +152,10 @@ const fmt = (v: number): string => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixe
 function parseArgs(args: string[]): Options {
   const v = benchOptions('lstm', args, {
     backend: { type: 'string', default: 'all' }, quick: { type: 'boolean', default: false }, 'no-tfjs': { type: 'boolean', default: false },
-    'no-torch': { type: 'boolean', default: false }, 'torch-threads': { type: 'string', default: '1' },
-  }, '--backend cpu|webgpu|all, --quick, --no-tfjs, --no-torch, --torch-threads N', (o) => isBackendChoice(o.backend) && isPositiveInt(String(o['torch-threads'])));
-  return { backend: v.backend as Options['backend'], quick: v.quick, tfjs: !v['no-tfjs'], torch: !v['no-torch'], torchThreads: Number(v['torch-threads']) };
+    'no-torch': { type: 'boolean', default: false }, 'torch-threads': { type: 'string', default: '1' }, ...TIMING_SPEC,
+  }, `--backend cpu|webgpu|all, --quick, --no-tfjs, --no-torch, --torch-threads N, ${TIMING_USAGE}`,
+  (o) => isBackendChoice(o.backend) && isPositiveInt(String(o['torch-threads'])) && isTimingValid(o));
+  return { backend: v.backend as Options['backend'], quick: v.quick, tfjs: !v['no-tfjs'], torch: !v['no-torch'], torchThreads: Number(v['torch-threads']), timing: v };
 }
 
 /** The backends to run with their case: webgpu through the GPUDevice tfjs-webgpu opened, the quick size on SwiftShader. */
@@ -168,12 +178,12 @@ async function plan(opts: Options): Promise<{ backend: Backend; gpu: SharedGpu |
 export async function main(args: string[]): Promise<void> {
   const opts = parseArgs(args);
   // A full-size step takes seconds on a CPU: warm up with one, then best of 2 batches of >= 1 s.
-  const timing: TimingOptions = opts.quick ? { minSeconds: 0.3, maxIters: 100, rounds: 1 } : { minSeconds: 1, maxIters: 100, rounds: 2 };
+  const timing = withTiming<TimingOptions>(opts.quick ? { minSeconds: 0.3, maxIters: 100, rounds: 1 } : { minSeconds: 1, maxIters: 100, rounds: 2 }, opts.timing);
   console.log(`# host: ${cpus().length} CPUs, load average ${loadavg()[0].toFixed(1)}; best of ${timing.rounds} batch(es) of >= ${timing.minSeconds} s`);
   const runs = await plan(opts);
   let torch: { device: string; values: Map<string, number> } | null = null;
   if (!opts.torch) console.log('# torch: skipped (--no-torch)');
-  else if (!hasTorch()) console.log('# torch: skipped, /usr/bin/python3 cannot import torch');
+  else if (!hasTorch()) console.log(NO_TORCH);
   else {
     const cases = [...new Map(runs.flatMap((r) => r.cases.map((c) => [c.name, c] as const))).values()];
     console.log(`# torch: nn.LSTM, on CPU ${opts.torchThreads} intra-op thread(s), OpenBLAS 1 thread; or CUDA when present`);

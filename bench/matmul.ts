@@ -4,14 +4,15 @@
  *   <case> <backend> ours=<GFLOP/s> <peer>=<GFLOP/s> ratio=<ours/peer> [torch-<device>=<GFLOP/s>]
  * Cases: square-<s>, and MLP shapes named <m>x<k>x<n>: mlp-* is x·Wᵀ (W stored [n, k], as nn.Linear
  * does), outer-* a plain product with a short inner dimension.
- * Options: --backend cpu|webgpu|all (default all available), --quick, --torch (adds torch.matmul).
+ * Options: --backend cpu|webgpu|all (default all available), --quick, --torch (adds torch.matmul), --cases
+ * square-2048,mlp-128x2000x2000,... (these on every backend, instead of the default list), --min-seconds S, --rounds N.
  */
 import { cpus, loadavg } from 'node:os';
 import * as ms from '../index.js';
 import { secondsPerStep, type Runner, type TimingOptions } from './lib/timing.js';
 import { startTfjsWebgpu, tf, type SharedGpu } from './peers/tfjs.js';
-import { hasTorch, torchMatmul } from './peers/torch.js';
-import { benchOptions, isBackendChoice, isPositiveInt } from './lib/options.js';
+import { hasTorch, NO_TORCH, torchMatmul } from './peers/torch.js';
+import { benchOptions, isBackendChoice, isTimingValid, TIMING_SPEC, TIMING_USAGE, withTiming } from './lib/options.js';
 
 interface Case {
   name: string;
@@ -25,6 +26,12 @@ const square = (s: number): Case => ({ name: `square-${s}`, m: s, k: s, n: s, tr
 const MLP_SMALL: Case = { name: 'mlp-128x256x256', m: 128, k: 256, n: 256, transB: true };
 const MLP_WIDE: Case = { name: 'mlp-128x2000x2000', m: 128, k: 2000, n: 2000, transB: true };
 const OUTER: Case = { name: 'outer-4096x64x4096', m: 4096, k: 64, n: 4096, transB: false };
+
+/** The case a --cases name stands for: square-<s>, or one of the named shapes. */
+function caseNamed(name: string): Case | undefined {
+  const side = /^square-([1-9]\d*)$/.exec(name)?.[1];
+  return side ? square(Number(side)) : [MLP_SMALL, MLP_WIDE, OUTER].find((c) => c.name === name);
+}
 
 function casesFor(backend: 'cpu' | 'webgpu', quick: boolean, gpu: SharedGpu | null): Case[] {
   if (backend === 'cpu') {
@@ -123,29 +130,32 @@ async function runBackend(backend: 'cpu' | 'webgpu', cases: Case[], gpu: SharedG
 
 type Torch = ReturnType<typeof torchMatmul>;
 
-function parseArgs(args: string[]): { backend: string; quick: boolean; torch: boolean } {
+function parseArgs(args: string[]) {
   return benchOptions('matmul', args, {
     backend: { type: 'string', default: 'all' }, quick: { type: 'boolean', default: false }, torch: { type: 'boolean', default: false },
-  }, '--backend cpu|webgpu|all, --quick, --torch', (o) => isBackendChoice(o.backend));
+    cases: { type: 'string', default: '' }, ...TIMING_SPEC,
+  }, `--backend cpu|webgpu|all, --quick, --torch, --cases square-<s>,${[MLP_SMALL, MLP_WIDE, OUTER].map((c) => c.name).join(',')}, ${TIMING_USAGE}`,
+  (o) => isBackendChoice(o.backend) && isTimingValid(o) && (o.cases === '' || String(o.cases).split(',').every((n) => caseNamed(n))));
 }
 
 export async function main(args: string[]): Promise<void> {
   const opts = parseArgs(args);
-  const timing: TimingOptions = opts.quick ? { minSeconds: 0.2, maxIters: 200, rounds: 1 } : { minSeconds: 0.3, maxIters: 1000, rounds: 2 };
+  const timing = withTiming<TimingOptions>(opts.quick ? { minSeconds: 0.2, maxIters: 200, rounds: 1 } : { minSeconds: 0.3, maxIters: 1000, rounds: 2 }, opts);
+  const chosen = opts.cases ? opts.cases.split(',').map((n) => caseNamed(n)!) : null;
   console.log(`# host: ${cpus().length} CPUs, load average ${loadavg()[0].toFixed(1)}; best of ${timing.rounds} batch(es) of >= ${timing.minSeconds} s`);
   const plan: { backend: 'cpu' | 'webgpu'; cases: Case[]; gpu: SharedGpu | null }[] = [];
-  if (opts.backend !== 'webgpu') plan.push({ backend: 'cpu', cases: casesFor('cpu', opts.quick, null), gpu: null });
+  if (opts.backend !== 'webgpu') plan.push({ backend: 'cpu', cases: chosen ?? casesFor('cpu', opts.quick, null), gpu: null });
   if (opts.backend !== 'cpu') {
     const gpu = await startTfjsWebgpu();
     if (gpu) {
       console.log(`# webgpu: one GPUDevice shared by both libraries, adapter: ${gpu.adapter}${gpu.swiftshader ? ' (SwiftShader: small sizes only)' : ''}`);
-      plan.push({ backend: 'webgpu', cases: casesFor('webgpu', opts.quick, gpu), gpu });
+      plan.push({ backend: 'webgpu', cases: chosen ?? casesFor('webgpu', opts.quick, gpu), gpu });
     } else if (opts.backend === 'webgpu') throw new Error('matmul: no WebGPU adapter found for tfjs-webgpu');
     else console.log('# webgpu: skipped, no WebGPU adapter');
   }
   let torch: Torch | null = null;
   if (opts.torch) {
-    if (!hasTorch()) console.log('# torch: skipped, /usr/bin/python3 cannot import torch');
+    if (!hasTorch()) console.log(NO_TORCH);
     else {
       const all = new Map(plan.flatMap((p) => p.cases).map((c) => [c.name, c]));
       torch = torchMatmul([...all.values()], timing.minSeconds * timing.rounds);

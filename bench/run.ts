@@ -21,5 +21,5 @@ if (!name || !available.includes(name)) {
 }
 const bench = (await import(`./${name}.ts`)) as { main(args: string[]): Promise<void> };
 await bench.main(args);
-// Dawn keeps the event loop alive while a GPU device exists.
-process.exit(0);
+// Dawn keeps the event loop alive while a GPU device exists; a benchmark may have set an exit code.
+process.exit(process.exitCode ?? 0);

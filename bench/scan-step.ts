@@ -17,7 +17,8 @@
  * --backend cpu|webgpu|all (default all; webgpu needs a hardware adapter, or --allow-software for SwiftShader
  * at the small size only); --no-torch; --torch-threads N (CPU peer, default 1, as bench/lstm.ts: like our CPU
  * backend, whose matmul threads are off by default; a step is many small ops per time step, and on a busy
- * 2-core host 2 intra-op threads made the peer 4–15× slower than 1 here).
+ * 2-core host 2 intra-op threads made the peer 4–15× slower than 1 here); --min-seconds S, --rounds N;
+ * --cases base-forced,mask-greedy,... (default all four) and --pool N (batches per unit), for a quick trial.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -30,12 +31,13 @@ import { scanVocab } from '../data/scan.js';
 import { disposeBatch } from '../masking/train-stage.js';
 import { baseStep, lossRunner, maskStep, planBackends, type TimedStep } from './lib/steps.js';
 import { secondsPerStep, type TimingOptions } from './lib/timing.js';
-import { hasTorch, runTorchPeer } from './peers/torch.js';
-import { benchOptions, isBackendChoice, isPositiveInt } from './lib/options.js';
+import { hasTorch, NO_TORCH, runTorchPeer } from './peers/torch.js';
+import { benchOptions, isBackendChoice, isPositiveInt, isTimingValid, TIMING_SPEC, TIMING_USAGE, withTiming } from './lib/options.js';
 
 type Size = 'small' | 'paper';
 const SIZES: readonly Size[] = ['small', 'paper'];
 const MODES = [['forced', true], ['greedy', false]] as const;
+const CASES = ['base-forced', 'base-greedy', 'mask-forced', 'mask-greedy'];
 
 interface Options {
   quick: boolean;
@@ -44,6 +46,9 @@ interface Options {
   allowSoftware: boolean;
   torch: boolean;
   torchThreads: number;
+  timing: { 'min-seconds': string; rounds: string };
+  cases: string[];
+  pool: number | null;
 }
 
 /** A timed unit is one pass over the pool (P steps); warm-up = one pass at least, so every batch shape is seen. */
@@ -87,12 +92,15 @@ function parseArgs(args: string[]): Options {
   const v = benchOptions('scan-step', args, {
     quick: { type: 'boolean', default: false }, sizes: { type: 'string', default: 'small,paper' },
     backend: { type: 'string', default: 'all' }, 'allow-software': { type: 'boolean', default: false },
-    'no-torch': { type: 'boolean', default: false }, 'torch-threads': { type: 'string', default: '1' },
-  }, '--quick, --sizes small,paper, --backend cpu|webgpu|all, --allow-software, --no-torch, --torch-threads N',
-  (o) => isBackendChoice(o.backend) && isPositiveInt(String(o['torch-threads'])) && String(o.sizes).split(',').every((s) => (SIZES as string[]).includes(s)));
+    'no-torch': { type: 'boolean', default: false }, 'torch-threads': { type: 'string', default: '1' }, ...TIMING_SPEC,
+    cases: { type: 'string', default: CASES.join(',') }, pool: { type: 'string', default: '' },
+  }, `--quick, --sizes small,paper, --backend cpu|webgpu|all, --allow-software, --no-torch, --torch-threads N, ${TIMING_USAGE}, --cases ${CASES.join(',')}, --pool N`,
+  (o) => isBackendChoice(o.backend) && isPositiveInt(String(o['torch-threads'])) && String(o.sizes).split(',').every((s) => (SIZES as string[]).includes(s)) && isTimingValid(o) &&
+    String(o.cases).split(',').every((c) => CASES.includes(c)) && (o.pool === '' || isPositiveInt(String(o.pool))));
   return {
     quick: v.quick, sizes: v.quick ? ['small'] : (v.sizes.split(',') as Size[]), backend: v.backend as Options['backend'],
-    allowSoftware: v['allow-software'], torch: !v['no-torch'], torchThreads: Number(v['torch-threads']),
+    allowSoftware: v['allow-software'], torch: !v['no-torch'], torchThreads: Number(v['torch-threads']), timing: v,
+    cases: v.cases.split(','), pool: v.pool ? Number(v.pool) : null,
   };
 }
 
@@ -126,7 +134,9 @@ async function runTorch(opts: Options, sizes: Size[], pool: number, timing: Timi
 
 export async function main(args: string[]): Promise<void> {
   const opts = parseArgs(args);
-  const { pool: poolSize, timing } = timingFor(opts.quick);
+  const { pool, timing: base } = timingFor(opts.quick);
+  const poolSize = opts.pool ?? pool;
+  const timing = withTiming(base, opts.timing);
   console.log(
     `# host: ${cpus().length} CPUs, load average ${loadavg()[0].toFixed(1)}; a unit is a pass over ${poolSize} fixed batches (phase base, steps 0..${poolSize - 1}); ` +
       `warm-up >= ${timing.warmUpSteps} unit(s), then best of ${timing.rounds} batch(es) of >= ${timing.minSeconds} s; ms per training step`,
@@ -134,7 +144,7 @@ export async function main(args: string[]): Promise<void> {
   const runs = (await planBackends('scan-step', opts, opts.sizes, opts.sizes.filter((s) => s === 'small'), 'the small size only')).map((r) => ({ backend: r.backend, sizes: r.cases }));
   let torch: { device: string; values: Map<string, number> } | null = null;
   if (!opts.torch) console.log('# torch: skipped (--no-torch)');
-  else if (!hasTorch()) console.log('# torch: skipped, /usr/bin/python3 cannot import torch');
+  else if (!hasTorch()) console.log(NO_TORCH);
   else {
     const sizes = SIZES.filter((s) => runs.some((r) => r.sizes.includes(s)));
     console.log(`# torch: eager nn.LSTM, masks as substituted weights, one model call per batch slice; on CPU ${opts.torchThreads} intra-op thread(s), OpenBLAS 1 thread; or CUDA when present`);
@@ -146,7 +156,7 @@ export async function main(args: string[]): Promise<void> {
       const cfg = scanConfig(size);
       const batches = makePool(cfg, poolSize);
       for (const [kind, make] of [['base', baseStep], ['mask', maskStep]] as const) {
-        for (const [mode, forced] of MODES) {
+        for (const [mode, forced] of MODES.filter(([m]) => opts.cases.includes(`${kind}-${m}`))) {
           const name = `scan-${kind}-${mode}-${size}`;
           const pool = batches.map((b) => ({ ...b, teacherForcing: forced }));
           const ours = await timeSteps(name, pool, timing, () => make(scanLstm, cfg));

@@ -24,3 +24,18 @@ export function benchOptions<S extends OptionSpec>(bench: string, args: string[]
 
 export const isBackendChoice = (v: unknown): v is 'cpu' | 'webgpu' | 'all' => v === 'cpu' || v === 'webgpu' || v === 'all';
 export const isPositiveInt = (v: string): boolean => Number.isInteger(Number(v)) && Number(v) >= 1;
+
+/**
+ * --min-seconds S and --rounds N, in every benchmark: the timing knobs a driver (bench/gpu-check.ts) turns
+ * to fit a benchmark into its time budget. Empty means the benchmark's own choice.
+ */
+export const TIMING_SPEC = { 'min-seconds': { type: 'string', default: '' }, rounds: { type: 'string', default: '' } } as const;
+export const TIMING_USAGE = '--min-seconds S, --rounds N';
+
+export const isTimingValid = (o: Record<string, string | boolean>): boolean =>
+  (o['min-seconds'] === '' || Number(o['min-seconds']) > 0) && (o.rounds === '' || isPositiveInt(String(o.rounds)));
+
+/** `base` with the --min-seconds and --rounds given. */
+export function withTiming<T extends { minSeconds: number; rounds: number }>(base: T, o: { 'min-seconds': string; rounds: string }): T {
+  return { ...base, ...(o['min-seconds'] ? { minSeconds: Number(o['min-seconds']) } : {}), ...(o.rounds ? { rounds: Number(o.rounds) } : {}) };
+}

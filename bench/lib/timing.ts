@@ -2,6 +2,8 @@
  * The timing loop. A runner starts one operation per `step` (on a GPU: records it) and `sync` waits until
  * all of them finished; a batch is N steps then one sync, so GPU work is timed end to end.
  */
+import { BudgetSpent, budgetSpent } from './deadline.js';
+
 export interface Runner {
   step(): void;
   sync(): Promise<void>;
@@ -37,13 +39,15 @@ async function warmUp(r: Runner, minSteps = 1): Promise<number> {
 
 /**
  * Seconds per step of each runner, best of `rounds`. The runners take turns batch by batch, so a change
- * in machine load (other processes, a shared CPU) hits all of them alike.
+ * in machine load (other processes, a shared CPU) hits all of them alike. Under a time budget
+ * (lib/deadline.ts) a spent budget throws BudgetSpent before the warm-up and ends the rounds after the first.
  */
 export async function secondsPerStep(runners: Runner[], opts: TimingOptions): Promise<number[]> {
+  if (budgetSpent()) throw new BudgetSpent();
   const estimate: number[] = [];
   for (const r of runners) estimate.push(await warmUp(r, opts.warmUpSteps));
   const best = runners.map(() => Infinity);
-  for (let round = 0; round < opts.rounds; round++) {
+  for (let round = 0; round < opts.rounds && !(round > 0 && budgetSpent()); round++) {
     for (const [i, r] of runners.entries()) {
       const n = Math.max(1, Math.min(opts.maxIters, Math.ceil(opts.minSeconds / Math.max(estimate[i], 1e-7))));
       estimate[i] = await batch(r, n);

@@ -5,9 +5,11 @@
  */
 import { existsSync, readdirSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-cpu';
+// Registers the CPU backend. Imported by name: esbuild drops a bare import of it from a bundle (the package
+// declares itself free of side effects), and the packed .device/*.mjs would have no tfjs-cpu.
+import { version_cpu } from '@tensorflow/tfjs-backend-cpu';
 
-export { tf };
+export { tf, version_cpu };
 
 // Production mode, as an application would ship: no debug checks, no "install tfjs-node" banner.
 tf.enableProdMode();

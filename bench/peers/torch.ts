@@ -1,9 +1,21 @@
-/** Runs the PyTorch peers (peers/torch_*.py, when /usr/bin/python3 has torch) and parses their output. */
+/**
+ * Runs the PyTorch peers (peers/torch_*.py) with a python3 that imports torch, and parses their output.
+ * A peer that fails or runs out of time (lib/deadline.ts) costs its column, not the benchmark: a line
+ * `# torch: ... failed` says so and the values it printed before are kept.
+ */
 import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { remainingMs } from '../lib/deadline.js';
+import { peerScriptDir } from './sources.js';
 
-const PYTHON = '/usr/bin/python3';
 const OPENBLAS = '/usr/lib/x86_64-linux-gnu/openblas-pthread';
+/**
+ * The Pythons tried, first that imports torch wins: $MASKSCOPE_PYTHON; python3 on PATH (a GPU machine's
+ * CUDA PyTorch is often a virtual environment there); Debian's python3-torch, which needs OpenBLAS's libblas.
+ */
+const PYTHONS = [process.env.MASKSCOPE_PYTHON, 'python3', '/usr/bin/python3'].filter((p): p is string => !!p);
+
+export const NO_TORCH = `# torch: skipped, none of ${PYTHONS.join(', ')} imports torch`;
 
 export interface TorchCase {
   name: string;
@@ -13,8 +25,29 @@ export interface TorchCase {
   transB: boolean;
 }
 
-export function hasTorch(): boolean {
-  return spawnSync(PYTHON, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
+const peerEnv = (blasThreads: number): NodeJS.ProcessEnv => ({
+  ...process.env, LD_LIBRARY_PATH: [OPENBLAS, process.env.LD_LIBRARY_PATH].filter(Boolean).join(':'), OPENBLAS_NUM_THREADS: String(blasThreads),
+});
+
+let python: string | null | undefined;
+
+/** The first Python that imports torch, or null. */
+export function torchPython(): string | null {
+  python ??= PYTHONS.find((p) => spawnSync(p, ['-c', 'import torch'], { stdio: 'ignore', env: peerEnv(1) }).status === 0) ?? null;
+  return python;
+}
+
+export const hasTorch = (): boolean => torchPython() !== null;
+
+/** torch's version, whether it sees CUDA and the CUDA device's name, for a report; null without torch. */
+export function torchInfo(): { python: string; version: string; cuda: boolean; device: string | null } | null {
+  const py = torchPython();
+  if (!py) return null;
+  const code = 'import json, torch; c = torch.cuda.is_available(); print(json.dumps([torch.__version__, c, torch.cuda.get_device_name(0) if c else None]))';
+  const res = spawnSync(py, ['-c', code], { env: peerEnv(1), encoding: 'utf8' });
+  if (res.status !== 0) return { python: py, version: 'unknown', cuda: false, device: null };
+  const [version, cuda, device] = JSON.parse(res.stdout.trim().split('\n').pop()!) as [string, boolean, string | null];
+  return { python: py, version, cuda, device };
 }
 
 /**
@@ -22,11 +55,22 @@ export function hasTorch(): boolean {
  * printed (`device <cpu|cuda>`) and its other `<name> <number>` lines.
  */
 export function runTorchPeer(script: string, input: unknown, blasThreads = 2): { device: string; values: Map<string, number> } {
-  const path = fileURLToPath(new URL(`./${script}`, import.meta.url));
-  const env = { ...process.env, LD_LIBRARY_PATH: [OPENBLAS, process.env.LD_LIBRARY_PATH].filter(Boolean).join(':'), OPENBLAS_NUM_THREADS: String(blasThreads) };
-  const res = spawnSync(PYTHON, [path], { input: JSON.stringify(input), env, encoding: 'utf8', maxBuffer: 1 << 24 });
-  if (res.status !== 0) throw new Error(`torch peer ${script} failed (exit ${res.status}): ${res.stderr}`);
-  const lines = res.stdout.trim().split('\n').map((l) => l.split(' '));
+  const py = torchPython();
+  if (!py) {
+    console.log(NO_TORCH);
+    return { device: 'none', values: new Map() };
+  }
+  const left = remainingMs();
+  const res = spawnSync(py, [join(peerScriptDir, script)], {
+    input: JSON.stringify(input), env: peerEnv(blasThreads), encoding: 'utf8', maxBuffer: 1 << 24,
+    timeout: Number.isFinite(left) ? Math.max(1000, Math.round(left / 2)) : undefined,
+  });
+  const lines = (res.stdout ?? '').trim().split('\n').filter(Boolean).map((l) => l.split(' '));
+  if (res.status !== 0) {
+    const why = res.error ? res.error.message : `exit ${res.status}`;
+    const stderr = (res.stderr ?? '').trim().split('\n').pop() ?? '';
+    console.log(`# torch: ${script} failed (${why}) after ${lines.length} line(s): ${stderr}`);
+  }
   const device = lines.find((l) => l[0] === 'device')?.[1] ?? 'cpu';
   const values = new Map(lines.filter((l) => l[0] !== 'device').map(([name, v]) => [name, Number(v)] as [string, number]));
   return { device, values };
