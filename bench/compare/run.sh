@@ -7,6 +7,9 @@
 #   bench/compare/run.sh addmul 3 tab    # only tabulate what finished
 #
 # Runs go to runs/compare/<experiment>/{ours,theirs}-seed-<s>; a finished run is not repeated.
+# To tell base training from mask training apart, run our mask stages on their trained net:
+#   /usr/bin/python3 bench/compare/export-weights.py runs/compare/addmul/theirs-seed-1 theirs-1.safetensors
+#   npx maskscope run addmul --weights theirs-1.safetensors --out runs/compare/addmul/ours-on-theirs-1
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 exp=${1:?usage: bench/compare/run.sh addmul|double-add SEEDS [tab]}
