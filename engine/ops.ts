@@ -238,13 +238,15 @@ export interface MatmulOptions {
   transB?: boolean;
 }
 
+const MATMUL_OPTIONS = { transA: 'boolean', transB: 'boolean' } as const;
+
 /**
  * Matrix product over the last two axes; leading (batch) axes must match, or one operand is a plain
  * matrix used for every batch entry. Transposed operands are read in place.
  */
 export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
   const be = backendOf('matmul', [a, b]);
-  checkOptions('matmul', opts, { transA: 'boolean', transB: 'boolean' });
+  checkOptions('matmul', opts, MATMUL_OPTIONS);
   expectDtype('matmul', a, 'f32', 'left operand');
   expectDtype('matmul', b, 'f32', 'right operand');
   const transA = opts.transA ?? false;
