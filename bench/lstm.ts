@@ -11,16 +11,12 @@
  * OpenMP threads on a busy 2-core host spin at barriers: 2 threads ran 6× slower than 1 here),
  * --min-seconds S, --rounds N.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import { cpus, loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { cpus, loadavg } from 'node:os';
 import * as ms from '../index.js';
 import type { Backend } from '../engine/backend.js';
 import { LSTM } from '../models/lstm.js';
-import { secondsPerStep, type Runner, type TimingOptions } from './lib/timing.js';
-import { startTfjsWebgpu, tf, type SharedGpu } from './peers/tfjs.js';
+import { readingRunner, secondsPerStep, type Runner, type TimingOptions } from './lib/timing.js';
+import { registerTfjsGradients, startTfjsWebgpu, tf, type SharedGpu } from './peers/tfjs.js';
 import { hasTorch, NO_TORCH, runTorchPeer } from './peers/torch.js';
 import { benchOptions, isBackendChoice, isPositiveInt, isTimingValid, TIMING_SPEC, TIMING_USAGE, withTiming } from './lib/options.js';
 
@@ -59,29 +55,13 @@ async function inputs(c: Case): Promise<{ x: Float32Array; w: Float32Array }> {
   return { x, w };
 }
 
-/** A runner whose step returns a scalar loss; sync reads the last one (which waits for a GPU's queue). */
-function lossRunner(step: () => { read(): Promise<unknown>; dispose(): void }): Runner {
-  let last: ReturnType<typeof step> | null = null;
-  return {
-    step: () => {
-      last?.dispose();
-      last = step();
-    },
-    sync: async () => {
-      await last?.read();
-      last?.dispose();
-      last = null;
-    },
-  };
-}
-
 function oursRunner(c: Case, data: { x: Float32Array; w: Float32Array }): Runner & { dispose(): void } {
   ms.manualSeed(1);
   const lstm = new LSTM(c.input, c.hidden, c.layers);
   const x = ms.tensor(data.x, [c.batch, c.steps, c.input]);
   const w = ms.tensor(data.w, [c.batch, c.steps, c.hidden]);
   const params = lstm.parameters();
-  const runner = lossRunner(() => {
+  const runner = readingRunner(() => {
     params.forEach((p) => {
       p.grad?.dispose();
       p.grad = null;
@@ -94,31 +74,6 @@ function oursRunner(c: Case, data: { x: Float32Array; w: Float32Array }): Runner
     return { read: () => loss.item(), dispose: () => loss.dispose() };
   });
   return { ...runner, dispose: () => [x, w].forEach((t) => t.dispose()) };
-}
-
-/**
- * tfjs-core's node bundle registers no gradients (the @tensorflow/tfjs umbrella package does, from an
- * ESM build with extensionless imports that Node cannot load). Inside a bundle (../shared/device/pack)
- * esbuild has already resolved that module; from the source tree, bundle it with esbuild now and load
- * it. Either way it registers into tfjs's global gradient registry, shared with the bundle we use.
- */
-async function registerTfjsGradients(): Promise<void> {
-  try {
-    await import('@tensorflow/tfjs-core/dist/register_all_gradients.js');
-    return;
-  } catch {
-    // Node's own loader: the extensionless imports fail before anything runs.
-  }
-  const { build } = await import('esbuild');
-  const entry = createRequire(import.meta.url).resolve('@tensorflow/tfjs-core/dist/register_all_gradients.js');
-  const dir = await mkdtemp(join(tmpdir(), 'maskscope-tfjs-grads-'));
-  const outfile = join(dir, 'gradients.mjs');
-  try {
-    await build({ entryPoints: [entry], bundle: true, format: 'esm', platform: 'node', outfile, logLevel: 'error' });
-    await import(pathToFileURL(outfile).href);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
 }
 
 /** tfjs: tf.basicLSTMCell (kernel [in + H, 4H], gates i, g, f, o) stepped T times inside tf.variableGrads. */
@@ -139,7 +94,7 @@ function tfjsRunner(c: Case, data: { x: Float32Array; w: Float32Array }): Runner
     }
     return tf.sum(tf.mul(tf.stack(hs, 1), w));
   };
-  const runner = lossRunner(() => {
+  const runner = readingRunner(() => {
     const { value, grads } = tf.variableGrads(loss);
     Object.values(grads).forEach((g) => g.dispose());
     return { read: () => value.data(), dispose: () => value.dispose() };

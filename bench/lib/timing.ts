@@ -56,3 +56,19 @@ export async function secondsPerStep(runners: Runner[], opts: TimingOptions): Pr
   }
   return best;
 }
+
+/** A runner whose step returns a scalar loss; sync reads the last one (which waits for a GPU's queue). */
+export function readingRunner(step: () => { read(): Promise<unknown>; dispose(): void }): Runner {
+  let last: ReturnType<typeof step> | null = null;
+  return {
+    step: () => {
+      last?.dispose();
+      last = step();
+    },
+    sync: async () => {
+      await last?.read();
+      last?.dispose();
+      last = null;
+    },
+  };
+}

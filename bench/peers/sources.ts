@@ -15,6 +15,7 @@ const EMBEDDED: Record<string, () => Promise<{ default: string }>> = {
   'torch_lstm.py': () => import('./torch_lstm.py', { with: { type: 'text' } }),
   'torch_mask_step.py': () => import('./torch_mask_step.py', { with: { type: 'text' } }),
   'torch_scan_step.py': () => import('./torch_scan_step.py', { with: { type: 'text' } }),
+  'torch_attention.py': () => import('./torch_attention.py', { with: { type: 'text' } }),
 };
 
 const here = fileURLToPath(new URL('.', import.meta.url));

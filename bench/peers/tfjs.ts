@@ -8,6 +8,11 @@ import * as tf from '@tensorflow/tfjs-core';
 // Registers the CPU backend. Imported by name: esbuild drops a bare import of it from a bundle (the package
 // declares itself free of side effects), and the packed .device/*.mjs would have no tfjs-cpu.
 import { version_cpu } from '@tensorflow/tfjs-backend-cpu';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 export { tf, version_cpu };
 
@@ -44,4 +49,29 @@ export async function startTfjsWebgpu(): Promise<SharedGpu | null> {
   const info = backend.adapterInfo ?? {};
   const adapter = [info.vendor, info.architecture, info.description].filter(Boolean).join(' ') || 'unknown adapter';
   return { device: backend.device, adapter, swiftshader: /swiftshader/i.test(adapter) };
+}
+
+/**
+ * tfjs-core's node bundle registers no gradients (the @tensorflow/tfjs umbrella package does, from an
+ * ESM build with extensionless imports that Node cannot load). Inside a bundle (../shared/device/pack)
+ * esbuild has already resolved that module; from the source tree, bundle it with esbuild now and load
+ * it. Either way it registers into tfjs's global gradient registry, shared with the bundle we use.
+ */
+export async function registerTfjsGradients(): Promise<void> {
+  try {
+    await import('@tensorflow/tfjs-core/dist/register_all_gradients.js');
+    return;
+  } catch {
+    // Node's own loader: the extensionless imports fail before anything runs.
+  }
+  const { build } = await import('esbuild');
+  const entry = createRequire(import.meta.url).resolve('@tensorflow/tfjs-core/dist/register_all_gradients.js');
+  const dir = await mkdtemp(join(tmpdir(), 'maskscope-tfjs-grads-'));
+  const outfile = join(dir, 'gradients.mjs');
+  try {
+    await build({ entryPoints: [entry], bundle: true, format: 'esm', platform: 'node', outfile, logLevel: 'error' });
+    await import(pathToFileURL(outfile).href);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }
