@@ -6,9 +6,11 @@
  * events (the runner), live looks (the demo). Browser-safe: no Node APIs.
  */
 import { pcgHash } from '../engine/random.js';
-import { manualSeed } from '../engine/state.js';
+import { stack } from '../engine/ops-concat.js';
+import { manualSeed, noGrad, tidy } from '../engine/state.js';
 import type { Tensor } from '../engine/tensor.js';
 import { MaskSet, type MaskTarget } from '../masking/mask-set.js';
+import { NonFiniteLossError } from '../masking/train-stage.js';
 import type { LossPoint } from '../report/types.js';
 import type { Module } from '../models/module.js';
 import { analyse, type Analysis } from './analyse.js';
@@ -157,13 +159,39 @@ async function maskPhase(
   return { set, record };
 }
 
-/** After each step: reads the loss back on the curve's steps and where the caller asks, disposes it, tells the caller. */
+/**
+ * After each step: reads the loss back on the curve's steps and where the caller asks, disposes it, tells
+ * the caller. The losses of the steps between two reads are read along with the later one (one read-back
+ * for all), so a loss that turns NaN or infinite stops the phase at the first such step — before its
+ * checkpoint is written — with a NonFiniteLossError naming the phase and the step.
+ */
 function readLosses(info: PhaseInfo, curve: LossPoint[], hooks: PhaseHooks): OnStep {
+  let unread: Tensor[] = [];
   return async (step, loss) => {
     const onCurve = step % CURVE_EVERY === 0 || step === info.total - 1;
-    const value = onCurve || hooks.readLossAt?.(info, step) ? await loss.item() : undefined;
-    loss.dispose();
-    if (value !== undefined && onCurve) curve.push({ step, loss: value });
+    if (!onCurve && !hooks.readLossAt?.(info, step)) {
+      unread.push(loss);
+      await hooks.onStep?.(info, step, undefined);
+      return;
+    }
+    const window = [...unread, loss];
+    unread = [];
+    const values = window.length === 1 ? [await loss.item()] : await readAll(window);
+    window.forEach((t) => t.dispose());
+    const bad = values.findIndex((v) => !Number.isFinite(v));
+    if (bad >= 0) throw new NonFiniteLossError(step - values.length + 1 + bad, values[bad], info.phase);
+    const value = values[values.length - 1];
+    if (onCurve) curve.push({ step, loss: value });
     await hooks.onStep?.(info, step, value);
   };
+}
+
+/** Scalars read back in one go. */
+async function readAll(scalars: Tensor[]): Promise<number[]> {
+  const all = tidy(() => noGrad(() => stack(scalars)));
+  try {
+    return Array.from(await all.toArray());
+  } finally {
+    all.dispose();
+  }
 }

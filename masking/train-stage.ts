@@ -37,6 +37,15 @@ export function disposeBatch(b: Batch): void {
 /** The task loss of one batch, evaluated by the caller's model (it runs under the sampled masks). */
 export type TaskLoss = (batch: Batch) => Tensor;
 
+/** Training produced a NaN or infinite loss: it stops there (nothing after that step is kept). */
+export class NonFiniteLossError extends Error {
+  override name = 'NonFiniteLossError';
+  /** `phase` names what was training (e.g. 'base', 'mask-add'), when the caller knows. */
+  constructor(readonly step: number, readonly value: number, readonly phase?: string) {
+    super(`${phase ? `${phase}: ` : ''}the loss is ${value} at step ${step}: training diverged`);
+  }
+}
+
 export interface StageProgress {
   step: number;
   /** Present every `logEvery` steps (reading the loss back costs a sync). */
@@ -85,13 +94,14 @@ export class MaskStageTrainer {
     }
   }
 
-  /** Runs every step, reading the loss every `logEvery` steps and at the end. */
+  /** Runs every step, reading the loss every `logEvery` steps and at the end; a NaN or infinite one read stops it (NonFiniteLossError). */
   async run(batchAt: (step: number) => Batch, taskLoss: TaskLoss, opts: { logEvery?: number; onProgress?: (p: StageProgress) => void } = {}): Promise<void> {
     const logEvery = opts.logEvery ?? 100;
     await this.runSteps(batchAt, taskLoss, async (step, loss) => {
       const last = step === this.config.steps - 1;
       const value = step % logEvery === 0 || last ? await loss.item() : undefined;
       loss.dispose();
+      if (value !== undefined && !Number.isFinite(value)) throw new NonFiniteLossError(step, value);
       opts.onProgress?.({ step, loss: value });
     });
   }
