@@ -5,7 +5,13 @@
 import cliProgress from 'cli-progress';
 import type { RunEvent } from '../experiments/runner.js';
 
-export function progressPrinter(seeds: number): (e: RunEvent) => void {
+export interface ProgressPrinter {
+  (e: RunEvent): void;
+  /** Stops a bar under way and shows the cursor again (a run ends early: an error, Ctrl-C). */
+  close(): void;
+}
+
+export function progressPrinter(seeds: number): ProgressPrinter {
   const tty = process.stderr.isTTY;
   let bar: cliProgress.SingleBar | null = null;
   let current = '';
@@ -18,7 +24,7 @@ export function progressPrinter(seeds: number): (e: RunEvent) => void {
     if (current && !tty) process.stderr.write(`${current}: done in ${((performance.now() - started) / 1000).toFixed(1)} s${lastLoss ? `, loss ${lastLoss}` : ''}\n`);
     current = '';
   };
-  return (e) => {
+  const print = (e: RunEvent): void => {
     if (e.kind === 'note') {
       finish();
       process.stderr.write(`${e.message}\n`);
@@ -48,4 +54,11 @@ export function progressPrinter(seeds: number): (e: RunEvent) => void {
     bar?.update(e.step + 1, { loss: lastLoss || '…' });
     if (e.step + 1 === total) finish();
   };
+  return Object.assign(print, {
+    close: (): void => {
+      bar?.stop();
+      bar = null;
+      current = '';
+    },
+  });
 }
