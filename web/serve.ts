@@ -1,6 +1,8 @@
 /**
  * `npm run demo [-- --port N]`: builds the web demo (web/dist) and serves web/ on http://127.0.0.1:N
  * (default 5173). Everything the page loads comes from there; nothing is fetched from the network.
+ * SIGINT (Ctrl-C) or SIGTERM closes the server and ends the process; the npm script execs this process,
+ * so a signal sent to `npm run demo` reaches it too.
  */
 import { WEB_ROOT, buildDemo } from './build.js';
 import { serveDir } from './server.js';
@@ -26,3 +28,12 @@ const server = await serveDir(WEB_ROOT, port).catch((e: Error) => {
   process.exit(1);
 });
 console.log(`maskscope web demo: ${server.url}/   (Ctrl-C stops it)`);
+
+const stop = (signal: NodeJS.Signals): void => {
+  console.log(`demo: ${signal}, stopped`);
+  // Open keep-alive connections are closed too; exit even if one lingers.
+  server.close().finally(() => process.exit(0));
+  setTimeout(() => process.exit(0), 1000).unref();
+};
+process.once('SIGINT', stop);
+process.once('SIGTERM', stop);
