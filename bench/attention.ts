@@ -10,10 +10,10 @@
  */
 import { cpus, loadavg } from 'node:os';
 import * as ms from '../index.js';
-import type { Backend } from '../engine/backend.js';
 import { benchOptions, isBackendChoice, isPositiveInt, isTimingValid, TIMING_SPEC, TIMING_USAGE, withTiming } from './lib/options.js';
 import { readingRunner, secondsPerStep, type Runner, type TimingOptions } from './lib/timing.js';
-import { registerTfjsGradients, startTfjsWebgpu, tf, type SharedGpu } from './peers/tfjs.js';
+import { registerTfjsGradients, tf } from './peers/tfjs.js';
+import { planPeerBackends, resultLine } from './lib/peer-plan.js';
 import { hasTorch, NO_TORCH, runTorchPeer } from './peers/torch.js';
 
 interface Case {
@@ -87,7 +87,6 @@ function tfjsRunner(c: Case, d: Data): Runner & { dispose(): void } {
   return { ...runner, dispose: () => [q, k, v, w].forEach((t) => t.dispose()) };
 }
 
-const fmt = (v: number): string => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
 
 interface Options {
   backend: 'cpu' | 'webgpu' | 'all';
@@ -107,28 +106,11 @@ function parseArgs(args: string[]): Options {
   return { backend: v.backend as Options['backend'], quick: v.quick, tfjs: !v['no-tfjs'], torch: !v['no-torch'], torchThreads: Number(v['torch-threads']), timing: v };
 }
 
-/** The backends to run with their cases: webgpu through the GPUDevice tfjs-webgpu opened, the quick size on SwiftShader. */
-async function plan(opts: Options): Promise<{ backend: Backend; gpu: SharedGpu | null; cases: Case[] }[]> {
-  const size = opts.quick ? QUICK : FULL;
-  const out: { backend: Backend; gpu: SharedGpu | null; cases: Case[] }[] = [];
-  if (opts.backend !== 'webgpu') out.push({ backend: await ms.setBackend('cpu'), gpu: null, cases: size });
-  if (opts.backend === 'cpu') return out;
-  const gpu = await startTfjsWebgpu();
-  if (!gpu) {
-    if (opts.backend === 'webgpu') throw new Error('attention: no WebGPU adapter found');
-    console.log('# webgpu: skipped, no WebGPU adapter');
-    return out;
-  }
-  console.log(`# webgpu: one GPUDevice shared by both libraries, adapter: ${gpu.adapter}${gpu.swiftshader ? ' (SwiftShader: quick size only)' : ''}`);
-  out.push({ backend: await ms.setBackend('webgpu', { device: gpu.device }), gpu, cases: gpu.swiftshader ? QUICK : size });
-  return out;
-}
-
 export async function main(args: string[]): Promise<void> {
   const opts = parseArgs(args);
   const timing = withTiming<TimingOptions>(opts.quick ? { minSeconds: 0.3, maxIters: 100, rounds: 1 } : { minSeconds: 1, maxIters: 100, rounds: 2 }, opts.timing);
   console.log(`# host: ${cpus().length} CPUs, load average ${loadavg()[0].toFixed(1)}; best of ${timing.rounds} batch(es) of >= ${timing.minSeconds} s`);
-  const runs = await plan(opts);
+  const runs = await planPeerBackends('attention', opts.backend, opts.quick ? QUICK : FULL, QUICK);
   let torch: { device: string; values: Map<string, number> } | null = null;
   if (!opts.torch) console.log('# torch: skipped (--no-torch)');
   else if (!hasTorch()) console.log(NO_TORCH);
@@ -149,9 +131,7 @@ export async function main(args: string[]): Promise<void> {
     }
     const [ours, tfjs] = (await secondsPerStep(runners, timing)).map((s) => s * 1e3);
     runners.forEach((r) => r.dispose());
-    const tfjsCol = tfjs === undefined ? '' : ` tfjs-${backend.name}=${fmt(tfjs)} ratio=${(tfjs / ours).toFixed(2)}`;
     const t = torch?.values.get(c.name);
-    const torchCol = t === undefined ? '' : ` torch-${torch!.device}=${fmt(t)} ratio=${(t / ours).toFixed(2)}`;
-    console.log(`${c.name} ${backend.name} ours=${fmt(ours)}${tfjsCol}${torchCol}`);
+    console.log(resultLine(c.name, backend.name, ours, tfjs, t === undefined ? undefined : { device: torch!.device, ms: t }));
   }
 }

@@ -13,10 +13,10 @@
  */
 import { cpus, loadavg } from 'node:os';
 import * as ms from '../index.js';
-import type { Backend } from '../engine/backend.js';
 import { LSTM } from '../models/lstm.js';
 import { readingRunner, secondsPerStep, type Runner, type TimingOptions } from './lib/timing.js';
-import { registerTfjsGradients, startTfjsWebgpu, tf, type SharedGpu } from './peers/tfjs.js';
+import { registerTfjsGradients, tf } from './peers/tfjs.js';
+import { planPeerBackends, resultLine } from './lib/peer-plan.js';
 import { hasTorch, NO_TORCH, runTorchPeer } from './peers/torch.js';
 import { benchOptions, isBackendChoice, isPositiveInt, isTimingValid, TIMING_SPEC, TIMING_USAGE, withTiming } from './lib/options.js';
 
@@ -102,7 +102,6 @@ function tfjsRunner(c: Case, data: { x: Float32Array; w: Float32Array }): Runner
   return { ...runner, dispose: () => [kernel, bias, ...xs, w, forgetBias].forEach((t) => t.dispose()) };
 }
 
-const fmt = (v: number): string => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
 
 function parseArgs(args: string[]): Options {
   const v = benchOptions('lstm', args, {
@@ -113,29 +112,12 @@ function parseArgs(args: string[]): Options {
   return { backend: v.backend as Options['backend'], quick: v.quick, tfjs: !v['no-tfjs'], torch: !v['no-torch'], torchThreads: Number(v['torch-threads']), timing: v };
 }
 
-/** The backends to run with their case: webgpu through the GPUDevice tfjs-webgpu opened, the quick size on SwiftShader. */
-async function plan(opts: Options): Promise<{ backend: Backend; gpu: SharedGpu | null; cases: Case[] }[]> {
-  const size = opts.quick ? QUICK : FULL;
-  const out: { backend: Backend; gpu: SharedGpu | null; cases: Case[] }[] = [];
-  if (opts.backend !== 'webgpu') out.push({ backend: await ms.setBackend('cpu'), gpu: null, cases: size });
-  if (opts.backend === 'cpu') return out;
-  const gpu = await startTfjsWebgpu();
-  if (!gpu) {
-    if (opts.backend === 'webgpu') throw new Error('lstm: no WebGPU adapter found');
-    console.log('# webgpu: skipped, no WebGPU adapter');
-    return out;
-  }
-  console.log(`# webgpu: one GPUDevice shared by both libraries, adapter: ${gpu.adapter}${gpu.swiftshader ? ' (SwiftShader: quick size only)' : ''}`);
-  out.push({ backend: await ms.setBackend('webgpu', { device: gpu.device }), gpu, cases: gpu.swiftshader ? QUICK : size });
-  return out;
-}
-
 export async function main(args: string[]): Promise<void> {
   const opts = parseArgs(args);
   // A full-size step takes seconds on a CPU: warm up with one, then best of 2 batches of >= 1 s.
   const timing = withTiming<TimingOptions>(opts.quick ? { minSeconds: 0.3, maxIters: 100, rounds: 1 } : { minSeconds: 1, maxIters: 100, rounds: 2 }, opts.timing);
   console.log(`# host: ${cpus().length} CPUs, load average ${loadavg()[0].toFixed(1)}; best of ${timing.rounds} batch(es) of >= ${timing.minSeconds} s`);
-  const runs = await plan(opts);
+  const runs = await planPeerBackends('lstm', opts.backend, opts.quick ? QUICK : FULL, QUICK);
   let torch: { device: string; values: Map<string, number> } | null = null;
   if (!opts.torch) console.log('# torch: skipped (--no-torch)');
   else if (!hasTorch()) console.log(NO_TORCH);
@@ -156,9 +138,7 @@ export async function main(args: string[]): Promise<void> {
     }
     const [ours, tfjs] = (await secondsPerStep(runners, timing)).map((s) => s * 1e3);
     runners.forEach((r) => r.dispose());
-    const tfjsCol = tfjs === undefined ? '' : ` tfjs-${backend.name}=${fmt(tfjs)} ratio=${(tfjs / ours).toFixed(2)}`;
     const t = torch?.values.get(c.name);
-    const torchCol = t === undefined ? '' : ` torch-${torch!.device}=${fmt(t)} ratio=${(t / ours).toFixed(2)}`;
-    console.log(`${c.name} ${backend.name} ours=${fmt(ours)}${tfjsCol}${torchCol}`);
+    console.log(resultLine(c.name, backend.name, ours, tfjs, t === undefined ? undefined : { device: torch!.device, ms: t }));
   }
 }

@@ -7,11 +7,10 @@ torch has it (2.0+), else its definition written out (softmax(q·kᵀ/√d)·v).
 threads; CUDA: fp32, TF32 off.
 """
 import math
-import time
 
 import torch
 import torch.nn.functional as F
-from torch_setup import setup
+from torch_setup import best_ms, setup
 
 cfg, dev, sync = setup(2)
 sdpa = getattr(F, "scaled_dot_product_attention", None)
@@ -21,14 +20,6 @@ def attention(q, k, v):
     if sdpa is not None:
         return sdpa(q, k, v)
     return torch.softmax(q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1]), -1) @ v
-
-
-def timed(step, n):
-    t0 = time.perf_counter()
-    for _ in range(n):
-        step()
-    sync()
-    return (time.perf_counter() - t0) / n
 
 
 for c in cfg["cases"]:
@@ -41,9 +32,4 @@ for c in cfg["cases"]:
             t.grad = None
         (attention(q, k, v) * w).sum().backward()
 
-    per = timed(step, 1)
-    best = float("inf")
-    for _ in range(cfg["rounds"]):
-        per = timed(step, max(1, min(1000, int(cfg["minSeconds"] / per))))
-        best = min(best, per)
-    print(c["name"], f"{best * 1e3:.3f}", flush=True)
+    print(c["name"], f"{best_ms(step, cfg, sync):.3f}", flush=True)

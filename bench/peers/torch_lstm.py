@@ -5,20 +5,11 @@ Reads {"cases": [{"name", "batch", "steps", "input", "hidden", "layers"}], "minS
 batch-first LSTM from a zero state over a fixed input (which needs no gradient), loss (out * w).sum(),
 backward into the weights. CPU: `threads` intra-op threads (OpenBLAS on LD_LIBRARY_PATH); CUDA: cuDNN, fp32, TF32 off.
 """
-import time
 
 import torch
-from torch_setup import setup
+from torch_setup import best_ms, setup
 
 cfg, dev, sync = setup(2)
-
-
-def timed(step, n):
-    t0 = time.perf_counter()
-    for _ in range(n):
-        step()
-    sync()
-    return (time.perf_counter() - t0) / n
 
 
 for c in cfg["cases"]:
@@ -31,9 +22,4 @@ for c in cfg["cases"]:
         out, _ = lstm(x)
         (out * w).sum().backward()
 
-    per = timed(step, 1)
-    best = float("inf")
-    for _ in range(cfg["rounds"]):
-        per = timed(step, max(1, min(1000, int(cfg["minSeconds"] / per))))
-        best = min(best, per)
-    print(c["name"], f"{best * 1e3:.3f}", flush=True)
+    print(c["name"], f"{best_ms(step, cfg, sync):.3f}", flush=True)

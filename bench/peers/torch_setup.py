@@ -2,6 +2,7 @@
 device (CUDA when present, fp32 with TF32 off), and announce it as `device <cpu|cuda>`."""
 import json
 import sys
+import time
 
 import torch
 
@@ -17,3 +18,20 @@ def setup(default_threads):
     sync = torch.cuda.synchronize if dev == "cuda" else (lambda: None)
     print("device", dev, flush=True)
     return cfg, dev, sync
+
+
+def best_ms(step, cfg, sync):
+    """Milliseconds per step: the best of cfg["rounds"] timed batches of about cfg["minSeconds"] each."""
+    def timed(n):
+        t0 = time.perf_counter()
+        for _ in range(n):
+            step()
+        sync()
+        return (time.perf_counter() - t0) / n
+
+    per = timed(1)
+    best = float("inf")
+    for _ in range(cfg["rounds"]):
+        per = timed(max(1, min(1000, int(cfg["minSeconds"] / per))))
+        best = min(best, per)
+    return best * 1e3
