@@ -41,6 +41,9 @@ export const listOf = (what: string, parse: (v: string) => number) => (v: string
   return values;
 };
 
+/** Optional configuration fields, absent from the defaults (scan-lstm: evaluate on at most this many rows per test set). */
+const OPTIONAL: Record<string, unknown> = { evalLimit: 1 };
+
 /** Configuration fields that have their own option. */
 const OWN_OPTION: Record<string, string> = { beta: '--beta', maskSteps: '--steps', baseSteps: '--base-steps', mode: '--mode', dataDir: '--scan-dir' };
 
@@ -57,7 +60,7 @@ export function configOverrides(json: string, defaults: BaseConfig): Partial<Bas
     throw new Error(`--config must be a JSON object such as '{"hidden":[64,64]}' (${(e as Error).message})`);
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error(`--config must be a JSON object such as '{"hidden":[64,64]}'`);
-  const known = defaults as unknown as Record<string, unknown>;
+  const known = { ...OPTIONAL, ...(defaults as unknown as Record<string, unknown>) };
   for (const [key, value] of Object.entries(parsed)) {
     if (OWN_OPTION[key]) throw new Error(`--config: set ${key} with ${OWN_OPTION[key]}`);
     if (!(key in known)) throw new Error(`--config: unknown field '${key}' (the fields are ${Object.keys(known).filter((k) => !OWN_OPTION[k]).join(', ')})`);
