@@ -14,14 +14,17 @@ export function freezeForMasks(model: Module): void {
   model.eval();
 }
 
-/** What the stages mask: every weight matrix, not the biases (docs/method.md#what-is-masked). */
-export const stageTargets = (model: Module): MaskTarget[] => maskTargets(model, { biases: false });
+/** What the stages mask: every weight tensor; biases only where the experiment says (docs/method.md#what-is-masked). */
+export const stageTargets = (def: AnyExperiment, model: Module): MaskTarget[] => maskTargets(model, { biases: def.maskBiases ?? false });
 
 /** A mask stage's settings, read from the experiment's config. */
 export const maskStageConfig = (cfg: BaseConfig): MaskStageConfig => ({
   steps: cfg.maskSteps, samples: cfg.samples, beta: cfg.beta, lr: cfg.maskLr, clip: cfg.maskClip,
 });
 
-/** One stage's trainer: a fresh Adam over `set`'s logits; the regulariser's B is the experiment's rows per batch. */
-export const stageTrainer = (def: AnyExperiment, cfg: BaseConfig, set: MaskSet): MaskStageTrainer =>
-  new MaskStageTrainer(set, maskStageConfig(cfg), [], def.regRows(cfg));
+/**
+ * One stage's trainer: a fresh Adam over `set`'s logits, less those `frozen` (copied from an earlier
+ * stage); the regulariser's B is the experiment's rows per batch.
+ */
+export const stageTrainer = (def: AnyExperiment, cfg: BaseConfig, set: MaskSet, frozen: readonly boolean[] = []): MaskStageTrainer =>
+  new MaskStageTrainer(set, maskStageConfig(cfg), frozen, def.regRows(cfg));

@@ -83,7 +83,7 @@ export async function runPhases({ def, cfg, seed, control }: PhaseRun, hooks: Ph
   await def.prepare?.(cfg);
   manualSeed(phaseSeed(seed, 'init'));
   const model: Module = def.model(cfg);
-  const targets = stageTargets(model);
+  const targets = stageTargets(def, model);
   hooks.onModel?.(model, targets);
 
   const base = await basePhase(def, cfg, seed, model, hooks);
@@ -95,7 +95,7 @@ export async function runPhases({ def, cfg, seed, control }: PhaseRun, hooks: Ph
   const stages: Record<string, MaskSet> = {};
   const curves: Record<string, LossPoint[]> = {};
   for (const stage of def.stages) {
-    const { set, record } = await maskPhase(def, cfg, seed, model, targets, stage, hooks);
+    const { set, record } = await maskPhase(def, cfg, seed, model, targets, stage, stages, hooks);
     stages[stage] = set;
     curves[stage] = record.curve;
     seconds += record.seconds;
@@ -136,7 +136,8 @@ async function basePhase(def: AnyExperiment, cfg: BaseConfig, seed: number, mode
 
 /** One mask stage over the frozen network: restored, or trained on fresh logits. */
 async function maskPhase(
-  def: AnyExperiment, cfg: BaseConfig, seed: number, model: Module, targets: readonly MaskTarget[], stage: string, hooks: PhaseHooks,
+  def: AnyExperiment, cfg: BaseConfig, seed: number, model: Module, targets: readonly MaskTarget[], stage: string,
+  earlier: Readonly<Record<string, MaskSet>>, hooks: PhaseHooks,
 ): Promise<{ set: MaskSet; record: PhaseRecord }> {
   const phase = `mask-${stage}`;
   const saved = await hooks.restore?.(phase);
@@ -150,7 +151,8 @@ async function maskPhase(
   const info: PhaseInfo = { phase, stage, total: cfg.maskSteps, set };
   hooks.onPhase?.(info, false);
   const started = performance.now();
-  const trainer = stageTrainer(def, cfg, set);
+  const frozen = def.stageSetup?.(stage, set, earlier) ?? [];
+  const trainer = stageTrainer(def, cfg, set, frozen);
   const curve: LossPoint[] = [];
   await trainer.runSteps((step) => def.batch(cfg, seed, stage, step), (b) => def.loss(model, b, cfg), readLosses(info, curve, hooks));
   trainer.dispose();

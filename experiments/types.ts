@@ -78,6 +78,13 @@ export interface ExperimentDef<C extends BaseConfig = ArithConfig, M extends Mod
   extra?(stages: Record<string, MaskSet>, cfg: C): Promise<ExtraAnalysis>;
   /** Called once before a run uses the data (scan-lstm: reads SCAN files from a folder the user named). */
   prepare?(cfg: C): Promise<void>;
+  /** Whether the stages mask biases too (class removal: yes; arithmetic and SCAN: no, the default). */
+  maskBiases?: boolean;
+  /**
+   * Called with a stage's fresh mask before it trains, and the stages trained before it; returns frozen
+   * flags per target (class removal copies the output layer's mask from the full stage and freezes it).
+   */
+  stageSetup?(stage: string, set: MaskSet, earlier: Readonly<Record<string, MaskSet>>): boolean[];
   /** An optional change to the base net after training (the double-add copy-weights control). */
   afterBase?(model: M, control: string | undefined): Promise<void>;
 }

@@ -35,7 +35,7 @@ export function baseStep(def: AnyExperiment, cfg: BaseConfig): TimedStep {
 export function maskStep(def: AnyExperiment, cfg: BaseConfig): TimedStep {
   const model = def.model(cfg);
   freezeForMasks(model);
-  const set = new MaskSet(stageTargets(model));
+  const set = new MaskSet(stageTargets(def, model));
   const trainer = stageTrainer(def, cfg, set);
   return {
     step: (b) => trainer.step(b, (bb) => def.loss(model, bb, cfg)),
