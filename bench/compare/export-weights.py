@@ -3,8 +3,9 @@
 difference — base training or mask training — can be told apart).
 
 usage: /usr/bin/python3 bench/compare/export-weights.py runs/compare/addmul/theirs-seed-1 theirs-base.safetensors
-The last checkpoint/model-*.pth holds the weights (unchanged by the mask stages: their optimizer holds only
-the masks) under model_parameters.<layer>_<index>_<weight|bias>; they are written as layers.<index>.<kind>.
+model_weights/model.pth (written when base training ends), else the last checkpoint/model-*.pth (the weights
+are unchanged by the mask stages: their optimizer holds only the masks), holds layers_<index>_<weight|bias>;
+they are written as layers.<index>.<kind>.
 """
 import glob
 import json
@@ -18,12 +19,15 @@ import torch
 run, out = sys.argv[1], sys.argv[2]
 # The checkpoint pickles objects of the authors' `framework` package: load it from their code's folder.
 sys.path.insert(0, os.environ.get("MODULES_HOME", os.path.expanduser("~/.cache/maskscope-peers/modules")))
-path = max(glob.glob(os.path.join(run, "checkpoint", "model-*.pth")), key=lambda p: int(re.findall(r"(\d+)", p)[-1]))
+# model_weights/model.pth is written when base training ends; a checkpoint/model-*.pth when the run ends.
+weights = os.path.join(run, "model_weights", "model.pth")
+checkpoints = glob.glob(os.path.join(run, "checkpoint", "model-*.pth"))
+path = weights if os.path.exists(weights) else max(checkpoints, key=lambda p: int(re.findall(r"(\d+)", p)[-1]))
 state = torch.load(path, map_location="cpu")
-model = state["model"] if "model" in state else state
+model = state["parameters"] if "parameters" in state else state["model"]
 tensors = {}
 for key, value in model.items():
-    m = re.match(r"model_parameters\.layers_(\d+)_(weight|bias)$", key)
+    m = re.match(r"(?:model_parameters\.)?layers_(\d+)_(weight|bias)$", key)
     if m:
         tensors[f"layers.{m.group(1)}.{m.group(2)}"] = value.detach().float().contiguous()
 if not tensors:
