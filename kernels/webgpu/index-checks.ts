@@ -49,24 +49,38 @@ export class IndexChecks {
     return { buffer: this.buffers[check.buffer], slot: check.slot };
   }
 
-  /** Bytes the flags take in a read-back's staging buffer. */
+  /**
+   * Hands over the checks recorded so far with their flag buffers, for one read-back to copy and verify;
+   * checks recorded from now on go into fresh buffers (a later read-back's), so none is skipped while an
+   * earlier read-back is still in flight.
+   */
+  take(): TakenChecks {
+    const taken = new TakenChecks(this.buffers, this.checks, (b) => this.free.push(...b));
+    this.buffers = [];
+    this.checks = [];
+    return taken;
+  }
+}
+
+/** The checks one read-back carries back. */
+export class TakenChecks {
+  constructor(private buffers: GPUBuffer[], private checks: Check[], private release: (b: GPUBuffer[]) => void) {}
+
+  /** Bytes the flags take in the read-back's staging buffer. */
   get bytes(): number {
     return this.buffers.length * BUFFER_BYTES;
   }
 
-  /** Copies the flags behind a read-back's data, at `offset` of the staging buffer. */
+  /** Copies the flags behind the read-back's data, at `offset` of the staging buffer. */
   copyInto(encoder: GPUCommandEncoder, staging: GPUBuffer, offset: number): void {
     this.buffers.forEach((b, i) => encoder.copyBufferToBuffer(b, 0, staging, offset + i * BUFFER_BYTES, BUFFER_BYTES));
   }
 
-  /** Reads the copied flags, starts over with cleared ones, and throws for the first check that failed. */
+  /** Reads the copied flags, returns the buffers for reuse, and throws for the first check that failed. */
   verify(flags: ArrayBuffer): void {
     const words = new Int32Array(flags);
-    const checks = this.checks;
-    this.free.push(...this.buffers);
-    this.buffers = [];
-    this.checks = [];
-    for (const c of checks) {
+    this.release(this.buffers);
+    for (const c of this.checks) {
       const base = (c.buffer * SLOTS_PER_BUFFER + c.slot) * SLOT_WORDS;
       const [high, low] = [words[base], words[base + 1]];
       const bad = [...(high >= 0 ? [high] : []), ...(low < 0 ? [low] : [])];

@@ -189,7 +189,7 @@ export class GpuRuntime {
   async read(buffer: GPUBuffer, byteLength: number): Promise<ArrayBuffer> {
     this.flush();
     const bytes = Math.max(4, byteLength);
-    const checks = this.indexChecks;
+    const checks = this.indexChecks.take();
     const staging = this.device.createBuffer({ size: bytes + checks.bytes, usage: USAGE.MAP_READ | USAGE.COPY_DST });
     const encoder = this.device.createCommandEncoder();
     encoder.copyBufferToBuffer(buffer, 0, staging, 0, bytes);

@@ -51,6 +51,17 @@ export const errorChecks: ErrorCheck[] = [
     },
   },
   {
+    name: 'an index error is raised even when another read-back was in flight while it was recorded',
+    async run() {
+      await expectError(async () => {
+        const first = ms.ones([2]).sum().item(); // a read-back, not awaited yet
+        const bad = ms.embedding(ms.zeros([4, 2]), i32([9])); // recorded while it is in flight
+        await first;
+        await bad.toArray();
+      }, 'gather: index 9 is out of range [0, 4)');
+    },
+  },
+  {
     name: 'an allocation beyond what the backend can hold fails at the op that makes it',
     async run() {
       const limit = ms.getBackend().name === 'cpu' ? "does not fit the CPU backend's memory budget" : "exceeds the GPU's largest buffer";
