@@ -89,9 +89,16 @@ export interface RunLock {
   release(): Promise<void>;
 }
 
-async function readLock(path: string): Promise<LockRecord | null> {
+/** The lock's record; null when it cannot be read as one; 'gone' when there is no lock (any more). */
+async function readLock(path: string): Promise<LockRecord | null | 'gone'> {
+  let text: string;
   try {
-    const r = JSON.parse(await readFile(path, 'utf8')) as LockRecord;
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'gone' : null;
+  }
+  try {
+    const r = JSON.parse(text) as LockRecord;
     return typeof r?.pid === 'number' && typeof r.host === 'string' ? r : null;
   } catch {
     return null;
@@ -119,7 +126,9 @@ export async function acquireRunLock(dir: string, command: string, onNote: (line
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       }
+      if (attempt >= 20) throw new FolderBusyError(`${dir}: cannot take ${path} over (it keeps changing); delete it if no maskscope run uses ${dir}`);
       const held = await readLock(path);
+      if (held === 'gone') continue; // released meanwhile: try again
       if (held && (held.host !== me.host || processAlive(held.pid, held.procStart))) {
         const where = held.host === me.host ? `process ${held.pid}` : `process ${held.pid} on ${held.host}`;
         throw new FolderBusyError(
@@ -127,9 +136,8 @@ export async function acquireRunLock(dir: string, command: string, onNote: (line
             (held.host === me.host ? '' : ` (if that process is gone, delete ${path})`),
         );
       }
-      if (attempt >= 20) throw new FolderBusyError(`${dir}: cannot take ${path} over (it keeps changing); delete it if no maskscope run uses ${dir}`);
       if (await takeOver(path, tmp, held)) {
-        onNote(held ? `${path} was left by process ${held.pid}, which no longer runs: taken over` : `${path} was unreadable (left by an interrupted start): taken over`);
+        onNote(held ? `${path} was left by process ${held.pid}, which no longer runs: taken over` : `${path} could not be read: taken over`);
         break;
       }
     }
@@ -165,7 +173,7 @@ async function takeOver(path: string, tmp: string, stale: LockRecord | null): Pr
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     const holder = await readLock(guard);
-    if (!holder || !processAlive(holder.pid, holder.procStart)) await unlink(guard).catch(() => {});
+    if (holder !== 'gone' && (!holder || !processAlive(holder.pid, holder.procStart))) await unlink(guard).catch(() => {});
     await new Promise((ok) => setTimeout(ok, 50));
     return false;
   }
