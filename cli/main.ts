@@ -40,7 +40,8 @@ export function program(argv: readonly string[] = []): Command {
     .option('--weights <file>', 'safetensors file with a trained base network (skips base training)')
     .option('--control <name>', 'double-add: copy-weights (both pairs share hidden weights; the LSTM needs --mode only_one_io)')
     .option('--mode <mode>', 'double-add-lstm: together (default) or only_one_io')
-    .option('--scan-dir <dir>', "scan-lstm: read SCAN's files (tasks_<part>_<split>.txt[.gz]) from this folder instead of generating them")
+    .option('--data-dir <dir>', "scan-lstm, scan-transformer: SCAN's files (tasks_<part>_<split>.txt[.gz]) instead of generated ones; cnn-class-removal: the image set's files (IDX or CIFAR-10 binary)")
+    .option('--scan-dir <dir>', 'the same as --data-dir')
     .option('--sweep-beta <list>', 'also run the mask stages for each β in a comma list (e.g. 1e-5,1e-4,1e-3)', listOf('--sweep-beta', numberIn('--sweep-beta', betaMin, betaMax)))
     .option('--sweep-width <list>', 'also train and mask networks of each hidden width (e.g. 128,256,512)', listOf('--sweep-width', intIn('--sweep-width', 1, LIMITS.width)))
     .action((name: string, flags: RunFlags) => runCommand(name, flags, argv));

@@ -48,6 +48,7 @@ export interface RunFlags {
   weights?: string;
   control?: string;
   mode?: string;
+  dataDir?: string;
   scanDir?: string;
   sweepBeta?: number[];
   sweepWidth?: number[];
@@ -77,7 +78,7 @@ function resolveConfig(def: AnyExperiment, flags: RunFlags): BaseConfig {
     ...defaults,
     ...(flags.config !== undefined ? usage(() => configOverrides(flags.config!, defaults)) : {}),
     ...(flags.mode !== undefined ? { mode: flags.mode } : {}),
-    ...(flags.scanDir !== undefined ? { dataDir: resolve(flags.scanDir) } : {}),
+    ...(dataDirOf(flags) !== undefined ? { dataDir: resolve(dataDirOf(flags)!) } : {}),
     ...(flags.beta !== undefined ? { beta: flags.beta } : {}),
     ...(flags.steps !== undefined ? { maskSteps: flags.steps } : {}),
     ...(flags.baseSteps !== undefined ? { baseSteps: flags.baseSteps } : {}),
@@ -106,16 +107,20 @@ async function checkWeights(def: AnyExperiment, cfg: BaseConfig, path: string): 
   }
 }
 
+/** --data-dir, or its older name --scan-dir. */
+const dataDirOf = (flags: RunFlags): string | undefined => flags.dataDir ?? flags.scanDir;
+
 export async function runCommand(name: string, flags: RunFlags, argv: readonly string[]): Promise<void> {
   const def = findExperiment(name);
   if (!def) throw new UsageError(`unknown experiment '${name}' (choose one of: ${EXPERIMENTS.map((e) => [e.name, ...e.aliases].join(' / ')).join(', ')})`);
   if (flags.control && def.afterBase === undefined) throw new UsageError(`${def.name} has no --control variants`);
-  if (flags.scanDir !== undefined && def.name !== 'scan-lstm') throw new UsageError(`--scan-dir is for scan-lstm, not ${def.name}`);
+  const dataDir = dataDirOf(flags);
+  if (dataDir !== undefined && def.prepare === undefined) throw new UsageError(`--data-dir is for the experiments that read data files (scan-lstm, scan-transformer, cnn-class-removal), not ${def.name}`);
   if (flags.mode !== undefined && !def.modes?.includes(flags.mode)) {
     throw new UsageError(def.modes ? `${def.name}: --mode must be one of ${def.modes.join(', ')}, got '${flags.mode}'` : `${def.name} has no --mode variants`);
   }
   if (flags.seed + flags.seeds - 1 > LIMITS.seed) throw new UsageError(`--seed ${flags.seed} with --seeds ${flags.seeds} goes past the largest seed, ${LIMITS.seed}`);
-  if (flags.scanDir !== undefined && !(await stat(flags.scanDir).catch(() => null))?.isDirectory()) throw new UsageError(`--scan-dir ${flags.scanDir} is not a folder`);
+  if (dataDir !== undefined && !(await stat(dataDir).catch(() => null))?.isDirectory()) throw new UsageError(`--data-dir ${dataDir} is not a folder`);
   const cfg = resolveConfig(def, flags);
   const suffix = [flags.mode, flags.control].filter(Boolean).map((s) => `-${s}`).join('');
   const out = flags.out ?? join('runs', `${def.name}-${flags.size}${suffix}`);
