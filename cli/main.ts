@@ -57,7 +57,8 @@ export function program(argv: readonly string[] = []): Command {
       process.stdout.write(await scanDataCommand(flags.split, flags.part, flags.seed));
     });
   cmd.command('list').description('list the experiments').action(() => {
-    for (const e of EXPERIMENTS) process.stdout.write(`${e.name.padEnd(16)} ${e.description}\n`);
+    const width = Math.max(...EXPERIMENTS.map((e) => e.name.length));
+    for (const e of EXPERIMENTS) process.stdout.write(`${e.name.padEnd(width)}  ${e.description}\n`);
   });
   return cmd;
 }
