@@ -8,13 +8,10 @@
  * (B 16, H 8, T 512, d 64). Options: --backend cpu|webgpu|all, --quick (small sizes), --no-tfjs,
  * --no-torch, --torch-threads N (default 2), --min-seconds S, --rounds N.
  */
-import { cpus, loadavg } from 'node:os';
 import * as ms from '../index.js';
-import { benchOptions, isBackendChoice, isPositiveInt, isTimingValid, TIMING_SPEC, TIMING_USAGE, withTiming } from './lib/options.js';
-import { readingRunner, secondsPerStep, type Runner, type TimingOptions } from './lib/timing.js';
-import { registerTfjsGradients, tf } from './peers/tfjs.js';
-import { planPeerBackends, resultLine } from './lib/peer-plan.js';
-import { hasTorch, NO_TORCH, runTorchPeer } from './peers/torch.js';
+import { readingRunner, type Runner } from './lib/timing.js';
+import { tf } from './peers/tfjs.js';
+import { runLayerBench } from './lib/peer-plan.js';
 
 interface Case {
   name: string;
@@ -87,51 +84,8 @@ function tfjsRunner(c: Case, d: Data): Runner & { dispose(): void } {
   return { ...runner, dispose: () => [q, k, v, w].forEach((t) => t.dispose()) };
 }
 
-
-interface Options {
-  backend: 'cpu' | 'webgpu' | 'all';
-  quick: boolean;
-  tfjs: boolean;
-  torch: boolean;
-  torchThreads: number;
-  timing: { 'min-seconds': string; rounds: string };
-}
-
-function parseArgs(args: string[]): Options {
-  const v = benchOptions('attention', args, {
-    backend: { type: 'string', default: 'all' }, quick: { type: 'boolean', default: false }, 'no-tfjs': { type: 'boolean', default: false },
-    'no-torch': { type: 'boolean', default: false }, 'torch-threads': { type: 'string', default: '2' }, ...TIMING_SPEC,
-  }, `--backend cpu|webgpu|all, --quick, --no-tfjs, --no-torch, --torch-threads N, ${TIMING_USAGE}`,
-  (o) => isBackendChoice(o.backend) && isPositiveInt(String(o['torch-threads'])) && isTimingValid(o));
-  return { backend: v.backend as Options['backend'], quick: v.quick, tfjs: !v['no-tfjs'], torch: !v['no-torch'], torchThreads: Number(v['torch-threads']), timing: v };
-}
-
-export async function main(args: string[]): Promise<void> {
-  const opts = parseArgs(args);
-  const timing = withTiming<TimingOptions>(opts.quick ? { minSeconds: 0.3, maxIters: 100, rounds: 1 } : { minSeconds: 1, maxIters: 100, rounds: 2 }, opts.timing);
-  console.log(`# host: ${cpus().length} CPUs, load average ${loadavg()[0].toFixed(1)}; best of ${timing.rounds} batch(es) of >= ${timing.minSeconds} s`);
-  const runs = await planPeerBackends('attention', opts.backend, opts.quick ? QUICK : FULL, QUICK);
-  let torch: { device: string; values: Map<string, number> } | null = null;
-  if (!opts.torch) console.log('# torch: skipped (--no-torch)');
-  else if (!hasTorch()) console.log(NO_TORCH);
-  else {
-    const cases = [...new Map(runs.flatMap((r) => r.cases.map((c) => [c.name, c] as const))).values()];
-    console.log(`# torch: attention forward+backward, on CPU ${opts.torchThreads} intra-op thread(s); or CUDA when present`);
-    torch = runTorchPeer('torch_attention.py', { cases, minSeconds: timing.minSeconds, rounds: timing.rounds, threads: opts.torchThreads }, opts.torchThreads);
-  }
-  if (!opts.tfjs) console.log('# tfjs: skipped (--no-tfjs)');
-  else await registerTfjsGradients();
-  for (const { backend, c } of runs.flatMap((r) => r.cases.map((c) => ({ backend: r.backend, c })))) {
-    const data = await inputs(c);
-    await ms.setBackend(backend);
-    const runners = [oursRunner(c, data)];
-    if (opts.tfjs) {
-      await tf.setBackend(backend.name);
-      runners.push(tfjsRunner(c, data));
-    }
-    const [ours, tfjs] = (await secondsPerStep(runners, timing)).map((s) => s * 1e3);
-    runners.forEach((r) => r.dispose());
-    const t = torch?.values.get(c.name);
-    console.log(resultLine(c.name, backend.name, ours, tfjs, t === undefined ? undefined : { device: torch!.device, ms: t }));
-  }
-}
+export const main = (args: string[]): Promise<void> =>
+  runLayerBench({
+    name: 'attention', full: FULL, quick: QUICK, inputs, ours: oursRunner, tfjs: tfjsRunner,
+    torch: { script: 'torch_attention.py', note: (threads) => `attention forward+backward, on CPU ${threads} intra-op thread(s); or CUDA when present`, defaultThreads: 2, blasThreads: (threads) => threads },
+  }, args);

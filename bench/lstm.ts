@@ -11,14 +11,11 @@
  * OpenMP threads on a busy 2-core host spin at barriers: 2 threads ran 6× slower than 1 here),
  * --min-seconds S, --rounds N.
  */
-import { cpus, loadavg } from 'node:os';
 import * as ms from '../index.js';
 import { LSTM } from '../models/lstm.js';
-import { readingRunner, secondsPerStep, type Runner, type TimingOptions } from './lib/timing.js';
-import { registerTfjsGradients, tf } from './peers/tfjs.js';
-import { planPeerBackends, resultLine } from './lib/peer-plan.js';
-import { hasTorch, NO_TORCH, runTorchPeer } from './peers/torch.js';
-import { benchOptions, isBackendChoice, isPositiveInt, isTimingValid, TIMING_SPEC, TIMING_USAGE, withTiming } from './lib/options.js';
+import { readingRunner, type Runner } from './lib/timing.js';
+import { tf } from './peers/tfjs.js';
+import { runLayerBench } from './lib/peer-plan.js';
 
 interface Case {
   name: string;
@@ -36,14 +33,6 @@ const lstmCase = (batch: number, hidden: number, steps: number): Case => ({
 const FULL = [lstmCase(256, 200, 50), lstmCase(256, 256, 50)];
 const QUICK = [lstmCase(32, 64, 10)];
 
-interface Options {
-  backend: 'cpu' | 'webgpu' | 'all';
-  quick: boolean;
-  tfjs: boolean;
-  torch: boolean;
-  torchThreads: number;
-  timing: { 'min-seconds': string; rounds: string };
-}
 
 /** Deterministic inputs in [-1, 1) and loss weights in [0, 1), from the engine's counter RNG (host copies for tfjs). */
 async function inputs(c: Case): Promise<{ x: Float32Array; w: Float32Array }> {
@@ -102,43 +91,8 @@ function tfjsRunner(c: Case, data: { x: Float32Array; w: Float32Array }): Runner
   return { ...runner, dispose: () => [kernel, bias, ...xs, w, forgetBias].forEach((t) => t.dispose()) };
 }
 
-
-function parseArgs(args: string[]): Options {
-  const v = benchOptions('lstm', args, {
-    backend: { type: 'string', default: 'all' }, quick: { type: 'boolean', default: false }, 'no-tfjs': { type: 'boolean', default: false },
-    'no-torch': { type: 'boolean', default: false }, 'torch-threads': { type: 'string', default: '1' }, ...TIMING_SPEC,
-  }, `--backend cpu|webgpu|all, --quick, --no-tfjs, --no-torch, --torch-threads N, ${TIMING_USAGE}`,
-  (o) => isBackendChoice(o.backend) && isPositiveInt(String(o['torch-threads'])) && isTimingValid(o));
-  return { backend: v.backend as Options['backend'], quick: v.quick, tfjs: !v['no-tfjs'], torch: !v['no-torch'], torchThreads: Number(v['torch-threads']), timing: v };
-}
-
-export async function main(args: string[]): Promise<void> {
-  const opts = parseArgs(args);
-  // A full-size step takes seconds on a CPU: warm up with one, then best of 2 batches of >= 1 s.
-  const timing = withTiming<TimingOptions>(opts.quick ? { minSeconds: 0.3, maxIters: 100, rounds: 1 } : { minSeconds: 1, maxIters: 100, rounds: 2 }, opts.timing);
-  console.log(`# host: ${cpus().length} CPUs, load average ${loadavg()[0].toFixed(1)}; best of ${timing.rounds} batch(es) of >= ${timing.minSeconds} s`);
-  const runs = await planPeerBackends('lstm', opts.backend, opts.quick ? QUICK : FULL, QUICK);
-  let torch: { device: string; values: Map<string, number> } | null = null;
-  if (!opts.torch) console.log('# torch: skipped (--no-torch)');
-  else if (!hasTorch()) console.log(NO_TORCH);
-  else {
-    const cases = [...new Map(runs.flatMap((r) => r.cases.map((c) => [c.name, c] as const))).values()];
-    console.log(`# torch: nn.LSTM, on CPU ${opts.torchThreads} intra-op thread(s), OpenBLAS 1 thread; or CUDA when present`);
-    torch = runTorchPeer('torch_lstm.py', { cases, minSeconds: timing.minSeconds, rounds: timing.rounds, threads: opts.torchThreads }, 1);
-  }
-  if (!opts.tfjs) console.log('# tfjs: skipped (--no-tfjs)');
-  else await registerTfjsGradients();
-  for (const { backend, c } of runs.flatMap((r) => r.cases.map((c) => ({ backend: r.backend, c })))) {
-    const data = await inputs(c);
-    await ms.setBackend(backend);
-    const runners = [oursRunner(c, data)];
-    if (opts.tfjs) {
-      await tf.setBackend(backend.name);
-      runners.push(tfjsRunner(c, data));
-    }
-    const [ours, tfjs] = (await secondsPerStep(runners, timing)).map((s) => s * 1e3);
-    runners.forEach((r) => r.dispose());
-    const t = torch?.values.get(c.name);
-    console.log(resultLine(c.name, backend.name, ours, tfjs, t === undefined ? undefined : { device: torch!.device, ms: t }));
-  }
-}
+export const main = (args: string[]): Promise<void> =>
+  runLayerBench({
+    name: 'lstm', full: FULL, quick: QUICK, inputs, ours: oursRunner, tfjs: tfjsRunner,
+    torch: { script: 'torch_lstm.py', note: (threads) => `nn.LSTM, on CPU ${threads} intra-op thread(s), OpenBLAS 1 thread; or CUDA when present`, defaultThreads: 1, blasThreads: () => 1 },
+  }, args);

@@ -10,7 +10,7 @@ import { tensor } from '../engine/create.js';
 import { argmax, crossEntropy } from '../engine/ops.js';
 import { noGrad, tidy } from '../engine/state.js';
 import { drawIndex } from '../data/arithmetic.js';
-import type { ImageSet, ImageSplit } from '../data/image-split.js';
+import { selectRows, type ImageSet, type ImageSplit } from '../data/image-split.js';
 import type { Masked } from '../masking/masked-run.js';
 import type { Batch } from '../masking/train-stage.js';
 import { ClassRemovalCnn } from '../models/cnn.js';
@@ -85,27 +85,13 @@ function phaseRows(cfg: ClassRemovalConfig, phase: string): Int32Array {
   return rows;
 }
 
-/** Rows `rows` of a split as an [n, C, H, W] tensor and their labels. */
-function rowsOf(split: ImageSplit, rows: ArrayLike<number>): { x: Float32Array; y: Int32Array } {
-  const [, c, h, w] = split.shape;
-  const size = c * h * w;
-  const x = new Float32Array(rows.length * size);
-  const y = new Int32Array(rows.length);
-  for (let r = 0; r < rows.length; r++) {
-    x.set(split.images.subarray(rows[r] * size, (rows[r] + 1) * size), r * size);
-    y[r] = split.labels[rows[r]];
-  }
-  return { x, y };
-}
-
 function trainBatch(cfg: ClassRemovalConfig, seed: number, phase: string, step: number): Batch {
   const split = data(cfg).train;
   const allowed = phaseRows(cfg, phase);
   const stream = ['base', ...STAGES].indexOf(phase);
   const picks = Array.from({ length: cfg.batch }, (_, r) => allowed[drawIndex(seed, stream, step, r, allowed.length)]);
-  const { x, y } = rowsOf(split, picks);
-  const [, c, h, w] = split.shape;
-  return { x: tensor(x, [cfg.batch, c, h, w]), y: tensor(y, [cfg.batch], 'i32') };
+  const rows = selectRows(split, picks);
+  return { x: tensor(rows.images, rows.shape), y: tensor(rows.labels, [cfg.batch]) };
 }
 
 /** Accuracy on one class's validation rows (evalSet `class-<c>`), at most cfg.evalLimit of them. */
@@ -113,12 +99,11 @@ async function evaluate(run: Masked<ClassRemovalCnn>, cfg: ClassRemovalConfig, _
   const split = data(cfg).valid;
   const cls = Number(evalSet.slice(6));
   const rows = Int32Array.from(split.labels.keys()).filter((i) => split.labels[i] === cls).slice(0, cfg.evalLimit ?? Infinity);
-  const [, c, h, w] = split.shape;
   let correct = 0;
   for (let start = 0; start < rows.length; start += cfg.evalBatch) {
     const chunk = rows.subarray(start, start + cfg.evalBatch);
-    const { x } = rowsOf(split, chunk);
-    const predicted = tidy(() => noGrad(() => run((m) => argmax(m.forward(tensor(x, [chunk.length, c, h, w]))))));
+    const { images, shape } = selectRows(split, chunk);
+    const predicted = tidy(() => noGrad(() => run((m) => argmax(m.forward(tensor(images, shape))))));
     const out = await predicted.toArray();
     predicted.dispose();
     correct += out.filter((p) => p === cls).length;

@@ -199,6 +199,8 @@ export class Seq2SeqTransformer extends Module {
   readonly encoder: EncoderLayer[];
   readonly decoder: DecoderLayer[];
   readonly outputMap: Linear;
+  /** Position encodings by (steps, offset), made once: a step would otherwise upload them anew. */
+  private readonly positionCache = new Map<string, Tensor>();
 
   constructor(readonly opts: TransformerOptions) {
     super();
@@ -220,8 +222,11 @@ export class Seq2SeqTransformer extends Module {
 
   /** Token embeddings plus positions from `offset`, then dropout. */
   private embed(table: Tensor, ids: Tensor, offset = 0): Tensor {
-    const e = embedding(table, ids);
-    const x = e.add(positions(ids.shape[1], this.opts.size, offset));
+    const steps = ids.shape[1];
+    const key = `${steps}@${offset}`;
+    let pe = this.positionCache.get(key);
+    if (!pe) this.positionCache.set(key, (pe = positions(steps, this.opts.size, offset).keep()));
+    const x = embedding(table, ids).add(pe);
     return this.training ? dropout(x, this.opts.dropout) : x;
   }
 
@@ -262,6 +267,12 @@ export class Seq2SeqTransformer extends Module {
       token = next.reshape(batch, 1);
     }
     return { logits: stack(logits, 1), tokens: stack(tokens, 1) };
+  }
+
+  override dispose(): void {
+    super.dispose();
+    this.positionCache.forEach((t) => t.dispose());
+    this.positionCache.clear();
   }
 
   namedParameters(): [string, Tensor][] {
