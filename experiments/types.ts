@@ -4,7 +4,7 @@ import type { Batch } from '../masking/train-stage.js';
 import type { BinaryMasks, MaskSet } from '../masking/mask-set.js';
 import type { Masked } from '../masking/masked-run.js';
 import type { Module } from '../models/module.js';
-import type { Confusion } from '../report/types.js';
+import type { Confusion, Report } from '../report/types.js';
 
 export type Size = 'small' | 'paper';
 
@@ -46,7 +46,7 @@ export type Forward = (x: Tensor) => Tensor;
 
 export interface EvalResult {
   accuracy: number;
-  /** Per true op: how often the prediction equals the + result, the × result, or neither. */
+  /** The share of predictions per outcome (report/types.ts Confusion: a row of the confusion table). */
   confusion?: Confusion[string];
 }
 
@@ -74,6 +74,8 @@ export interface ExperimentDef<C extends BaseConfig = ArithConfig, M extends Mod
   evalMasks(stages: Record<string, MaskSet>, targetNames: readonly string[]): Record<string, BinaryMasks | null>;
   /** Whether the report has the half-mask test (default yes; SCAN leaves it out: its evaluation is costly). */
   halfMask?: boolean;
+  /** Report fields derived from the mean accuracies (class removal: the relative drops per class). */
+  derived?(accuracy: Record<string, Record<string, number>>): Partial<Report>;
   /** Experiment-specific figures for the report (SCAN: the output tokens' removed weights). */
   extra?(stages: Record<string, MaskSet>, cfg: C): Promise<ExtraAnalysis>;
   /** Called once before a run uses the data (scan-lstm: reads SCAN files from a folder the user named). */

@@ -1,7 +1,7 @@
 /**
  * cnn-class-removal end to end on a tiny image set the test writes in IDX form (8×8 images, 10 classes):
  * what it masks (biases too), the output layer's mask copied from the full stage and kept frozen, and the
- * report's accuracy[mask][class].
+ * report's accuracy[mask][class], confusion rows and class drops.
  */
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -54,6 +54,15 @@ describe('cnn-class-removal', () => {
     const report = buildReport({ def: cnnClassRemoval, size: 'small', cfg, backend: 'cpu', device: 'cpu', seconds: 0 }, [result]);
     expect(Object.keys(report.accuracy)).toEqual(['none', 'full', ...Array.from({ length: 10 }, (_, c) => `class-${c}`)]);
     expect(Object.keys(report.accuracy.full)).toEqual(Array.from({ length: 10 }, (_, c) => `class-${c}`));
+    // Confusion rows are the row-normalised confusion matrix: each sums to 1 (0 for a class the tiny
+    // hold-out has no rows of) and its diagonal is the accuracy.
+    for (const mask of ['full', 'class-3']) {
+      const sums = Object.values(report.confusion![mask]).map((row) => Object.values(row).reduce((a, b) => a + b, 0));
+      expect(sums.filter((s) => Math.abs(s - 1) < 1e-12).length).toBeGreaterThan(5);
+      expect(sums.every((s) => Math.abs(s - 1) < 1e-12 || s === 0)).toBe(true);
+      for (const [truth, row] of Object.entries(report.confusion![mask])) expect(row[truth]).toBeCloseTo(report.accuracy[mask][truth], 12);
+    }
+    expect(Object.keys(report.classRemoval!)).toEqual(Array.from({ length: 10 }, (_, c) => `class-${c}`));
     // The checkpoints hold each stage's logits: the output layer's are the full stage's, bit for bit;
     // a convolution's were trained anew (other data, other noise) and differ.
     const logits = async (stage: string) => ms.decodeSafetensors(await readFile(join(out, 'seed-1', `mask-${stage}.safetensors`))).tensors;
