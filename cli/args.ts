@@ -45,7 +45,7 @@ export const listOf = (what: string, parse: (v: string) => number) => (v: string
 const OPTIONAL: Record<string, unknown> = { evalLimit: 1 };
 
 /** Configuration fields that have their own option. */
-const OWN_OPTION: Record<string, string> = { beta: '--beta', maskSteps: '--steps', baseSteps: '--base-steps', mode: '--mode', dataDir: '--data-dir' };
+const OWN_OPTION: Record<string, string> = { beta: '--beta', maskSteps: '--steps', baseSteps: '--base-steps', mode: '--mode', dataDir: '--data-dir', newMaskInit: '--new-mask-init' };
 
 /**
  * `--config JSON`: fields of the experiment's configuration to change (e.g. {"hidden":[64,64]}). Each key

@@ -40,8 +40,9 @@ export function program(argv: readonly string[] = []): Command {
     .option('--weights <file>', 'safetensors file with a trained base network (skips base training)')
     .option('--control <name>', 'double-add: copy-weights (both pairs share hidden weights; the LSTM needs --mode only_one_io)')
     .option('--mode <mode>', 'double-add-lstm: together (default) or only_one_io')
-    .option('--data-dir <dir>', "scan-lstm, scan-transformer: SCAN's files (tasks_<part>_<split>.txt[.gz]) instead of generated ones; cnn-class-removal: the image set's files (IDX or CIFAR-10 binary)")
+    .option('--data-dir <dir>', "scan-lstm, scan-transformer: SCAN's files (tasks_<part>_<split>.txt[.gz]) instead of generated ones; cnn-class-removal, permuted-transfer: the image set's files (IDX; CIFAR-10 binary for the CNN)")
     .option('--scan-dir <dir>', 'the same as --data-dir')
+    .option('--new-mask-init <x>', "permuted-transfer: initial mask logit of the weights outside the earlier tasks' masks (2, the default; 0 or -1 prefer the old weights)", numberIn('--new-mask-init', -20, 20))
     .option('--sweep-beta <list>', 'also run the mask stages for each β in a comma list (e.g. 1e-5,1e-4,1e-3)', listOf('--sweep-beta', numberIn('--sweep-beta', betaMin, betaMax)))
     .option('--sweep-width <list>', 'also train and mask networks of each hidden width (e.g. 128,256,512)', listOf('--sweep-width', intIn('--sweep-width', 1, LIMITS.width)))
     .action((name: string, flags: RunFlags) => runCommand(name, flags, argv));

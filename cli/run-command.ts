@@ -16,6 +16,7 @@ import { acquireRunLock, FolderBusyError, removeStaleTempFiles } from '../experi
 import { sweepSettings, type RunSettings } from '../experiments/run-settings.js';
 import { runSeed, seedSettings, type RunEvent } from '../experiments/runner.js';
 import { runSweep } from '../experiments/sweep.js';
+import { phaseNames } from '../experiments/phases.js';
 import type { AnyExperiment, BaseConfig, Size } from '../experiments/types.js';
 import type { Module } from '../models/module.js';
 import { matchWeights, readWeightsFile } from '../experiments/weights-file.js';
@@ -50,6 +51,7 @@ export interface RunFlags {
   mode?: string;
   dataDir?: string;
   scanDir?: string;
+  newMaskInit?: number;
   sweepBeta?: number[];
   sweepWidth?: number[];
 }
@@ -82,6 +84,7 @@ function resolveConfig(def: AnyExperiment, flags: RunFlags): BaseConfig {
     ...(flags.beta !== undefined ? { beta: flags.beta } : {}),
     ...(flags.steps !== undefined ? { maskSteps: flags.steps } : {}),
     ...(flags.baseSteps !== undefined ? { baseSteps: flags.baseSteps } : {}),
+    ...(flags.newMaskInit !== undefined ? { newMaskInit: flags.newMaskInit } : {}),
   };
   usage(() => checkConfig(cfg));
   return cfg;
@@ -115,14 +118,18 @@ export async function runCommand(name: string, flags: RunFlags, argv: readonly s
   if (!def) throw new UsageError(`unknown experiment '${name}' (choose one of: ${EXPERIMENTS.map((e) => [e.name, ...e.aliases].join(' / ')).join(', ')})`);
   if (flags.control && def.afterBase === undefined) throw new UsageError(`${def.name} has no --control variants`);
   const dataDir = dataDirOf(flags);
-  if (dataDir !== undefined && def.prepare === undefined) throw new UsageError(`--data-dir is for the experiments that read data files (scan-lstm, scan-transformer, cnn-class-removal), not ${def.name}`);
+  if (dataDir !== undefined && def.prepare === undefined) throw new UsageError(`--data-dir is for the experiments that read data files (scan-lstm, scan-transformer, cnn-class-removal, permuted-transfer), not ${def.name}`);
   if (flags.mode !== undefined && !def.modes?.includes(flags.mode)) {
     throw new UsageError(def.modes ? `${def.name}: --mode must be one of ${def.modes.join(', ')}, got '${flags.mode}'` : `${def.name} has no --mode variants`);
+  }
+  if (flags.newMaskInit !== undefined && !('newMaskInit' in def.config(flags.size))) throw new UsageError(`--new-mask-init is for permuted-transfer, not ${def.name}`);
+  if (def.runPhases && (flags.baseSteps !== undefined || flags.weights !== undefined)) {
+    throw new UsageError(`${def.name} has no base training (weights and masks train together, task by task): ${flags.weights !== undefined ? '--weights' : '--base-steps'} does not apply; --steps sets the steps per task`);
   }
   if (flags.seed + flags.seeds - 1 > LIMITS.seed) throw new UsageError(`--seed ${flags.seed} with --seeds ${flags.seeds} goes past the largest seed, ${LIMITS.seed}`);
   if (dataDir !== undefined && !(await stat(dataDir).catch(() => null))?.isDirectory()) throw new UsageError(`--data-dir ${dataDir} is not a folder`);
   const cfg = resolveConfig(def, flags);
-  const suffix = [flags.mode, flags.control].filter(Boolean).map((s) => `-${s}`).join('');
+  const suffix = [flags.mode, flags.control, flags.newMaskInit !== undefined && `new-init-${flags.newMaskInit}`].filter(Boolean).map((s) => `-${s}`).join('');
   const out = flags.out ?? join('runs', `${def.name}-${flags.size}${suffix}`);
   const missing = await checkOutDir(out);
 
@@ -216,7 +223,7 @@ async function runInFolder({ def, cfg, flags, out, backend, device, printer, che
     if (values) await runSweep({ def, cfg, seeds, out, kind, values, onEvent });
   }
 
-  const phases = ['base', ...def.stages.map((s) => `mask-${s}`)];
+  const phases = phaseNames(def, cfg);
   let found = await folderSeeds(out, phases);
   for (const seed of found.unanalysed) {
     printer({ kind: 'note', message: `seed ${seed}: every phase is finished but its analysis is not: analysing it for the folder's report` });

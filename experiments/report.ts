@@ -71,6 +71,7 @@ export function buildReport(ctx: ReportContext, results: SeedResult[]): Report {
     histogram: { edges: r0.histogram.edges, counts: r0.histogram.counts },
     ...(r0.halfMask ? { halfMask: tableStat(results.map((r) => r.halfMask!), 'mean') } : {}),
     ...(r0.tokenRemoved ? { tokenRemoved: meanOfKeys(results.map((r) => r.tokenRemoved!)) } : {}),
+    ...(r0.reuse ? { reuse: tableStat(results.map((r) => r.reuse!.inside), 'mean'), reuseChance: tableStat(results.map((r) => r.reuse!.union), 'mean') } : {}),
     ...(ctx.def.derived ? ctx.def.derived(accuracy) : {}),
     training: r0.training,
   };

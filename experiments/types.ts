@@ -4,6 +4,7 @@ import type { Batch } from '../masking/train-stage.js';
 import type { BinaryMasks, MaskSet } from '../masking/mask-set.js';
 import type { Masked } from '../masking/masked-run.js';
 import type { Module } from '../models/module.js';
+import type { PhaseHooks, PhaseRun, SeedResult } from './phases.js';
 import type { Confusion, Report } from '../report/types.js';
 
 export type Size = 'small' | 'paper';
@@ -87,11 +88,23 @@ export interface ExperimentDef<C extends BaseConfig = ArithConfig, M extends Mod
    * flags per target (class removal copies the output layer's mask from the full stage and freezes it).
    */
   stageSetup?(stage: string, set: MaskSet, earlier: Readonly<Record<string, MaskSet>>): boolean[];
+  /**
+   * The checkpoint names of a run, in order, when they are not 'base' then 'mask-<stage>' (permuted
+   * transfer: one per task, and how many is a setting).
+   */
+  phases?(cfg: C): string[];
+  /**
+   * Runs a seed's phases itself, when they are not "train a base net, then mask it stage by stage"
+   * (permuted transfer trains weights and masks together, task by task), with the same hooks.
+   */
+  runPhases?(run: PhaseRun, hooks: PhaseHooks): Promise<SeedResult>;
   /** An optional change to the base net after training (the double-add copy-weights control). */
   afterBase?(model: M, control: string | undefined): Promise<void>;
 }
 
 export interface ExtraAnalysis {
+  /** Permuted transfer: per layer and task, the share of the task's mask inside the earlier tasks' union, and the union's share of the layer. */
+  reuse?: { inside: Record<string, Record<string, number>>; union: Record<string, Record<string, number>> };
   /** Percent of each output token's decoder-row weights the jump mask removes compared with the full mask. */
   tokenRemoved?: Record<string, number>;
 }

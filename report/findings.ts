@@ -4,6 +4,7 @@
  * so it can never claim what the numbers contradict.
  */
 import { classLabel, specificClasses } from './class-removal.js';
+import { transferFindings } from './transfer.js';
 import type { ClassDrop, Histogram, Report } from './types.js';
 
 const pct = (x: number): string => `${(x * 100).toFixed(1)}\u202f%`;
@@ -47,7 +48,7 @@ type Label = (key: string) => string;
  * `label` turns a task or eval-set key into the word a reader sees (add → +).
  */
 export function findings(r: Report, compared: readonly [string, string], label: Label = (k) => k): string[] {
-  const answer = r.classRemoval ? classFindings(r, r.classRemoval) : r.tokenRemoved ? scanFindings(r) : pairFindings(r, compared, label);
+  const answer = r.reuse ? transferFindings(r) : r.classRemoval ? classFindings(r, r.classRemoval) : r.tokenRemoved ? scanFindings(r) : pairFindings(r, compared, label);
   return [...fullMaskFinding(r, label), ...answer];
 }
 

@@ -91,6 +91,13 @@ export interface Report {
    * against the full mask's per-class accuracy (computed from the mean accuracies over seeds).
    */
   classRemoval?: Record<string, ClassDrop>;
+  /**
+   * permuted-transfer: reuse[layer][task] = the share of task p's kept weights that lie in U, the union of
+   * the masks of tasks 0 … p−1 (tasks from 1 on; mean over seeds).
+   */
+  reuse?: Record<string, Record<string, number>>;
+  /** permuted-transfer: U's share of each layer, per task: the reuse a mask blind to U would show by chance. */
+  reuseChance?: Record<string, Record<string, number>>;
   histogram?: Histogram;
   /** Half-mask test: accuracy[variant][evalSet] with only the early or only the late half of the layers masked. */
   halfMask?: Record<string, Record<string, number>>;

@@ -3,7 +3,7 @@
  * what it masks (biases too), the output layer's mask copied from the full stage and kept frozen, and the
  * report's accuracy[mask][class], confusion rows and class drops.
  */
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -11,33 +11,13 @@ import * as ms from '../index.js';
 import { cnnClassRemoval, type ClassRemovalConfig } from '../experiments/class-removal.js';
 import { buildReport } from '../experiments/report.js';
 import { runSeed } from '../experiments/runner.js';
-
-/** An IDX file of unsigned bytes. */
-function idx(shape: number[], data: ArrayLike<number>): Uint8Array {
-  const out = new Uint8Array(4 + 4 * shape.length + data.length);
-  const view = new DataView(out.buffer);
-  view.setUint32(0, 0x0800 + shape.length);
-  shape.forEach((d, i) => view.setUint32(4 + 4 * i, d));
-  out.set(data, 4 + 4 * shape.length);
-  return out;
-}
-
-/** n images whose brightness pattern depends on the class, so a tiny net can learn something. */
-function images(n: number): { pixels: number[]; labels: number[] } {
-  const labels = Array.from({ length: n }, (_, i) => i % 10);
-  const pixels = labels.flatMap((c, i) => Array.from({ length: 64 }, (_, p) => ((p * (c + 1) + i) * 37) % 256));
-  return { pixels, labels };
-}
+import { writeImageSet } from './image-files.js';
 
 let dir: string;
 beforeAll(async () => {
   await ms.setBackend('cpu');
   dir = await mkdtemp(join(tmpdir(), 'ms-images-'));
-  for (const [part, n] of [['train', 100], ['t10k', 40]] as const) {
-    const { pixels, labels } = images(n);
-    await writeFile(join(dir, `${part}-images-idx3-ubyte`), idx([n, 8, 8], pixels));
-    await writeFile(join(dir, `${part}-labels-idx1-ubyte`), idx([n], labels));
-  }
+  await writeImageSet(dir, 8, { train: 100, test: 40 });
 });
 
 const tiny = (): ClassRemovalConfig => ({
