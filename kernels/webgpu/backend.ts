@@ -8,7 +8,7 @@ import { allocTyped, dtypeOfArray } from '../../engine/dtype.js';
 import { streamKeys } from '../../engine/random.js';
 import { formatBytes, sizeOf, stridesOf } from '../../engine/shape.js';
 import { ADAM } from './adam.wgsl.js';
-import { ATTENTION_BACKWARD_KV, ATTENTION_BACKWARD_Q, ATTENTION_FORWARD, attentionUniforms } from './attention.wgsl.js';
+import { ATTENTION_BACKWARD_KV, ATTENTION_BACKWARD_Q, ATTENTION_FORWARD, attentionKeyGroups, attentionQueryGroups, attentionUniforms } from './attention.wgsl.js';
 import { CHECK_LENGTHS } from './index-checks.js';
 import { CONV2D, CONV2D_BACKWARD_INPUT, CONV2D_BACKWARD_WEIGHT, MAX_POOL2D, MAX_POOL2D_BACKWARD, convUniforms } from './conv.wgsl.js';
 import { COPY_BLOCK } from './copy.wgsl.js';
@@ -270,7 +270,7 @@ export class WebGpuBackend implements Backend {
     const stats = this.alloc('f32', 2 * rows, 'scaledDotProductAttention');
     this.checkLengths(keyLengths, spec);
     const buffers = [q, k, v, keyLengths].map((x) => this.buf(x)).concat(out.buffer, stats.buffer);
-    this.runtime.run(ATTENTION_FORWARD, buffers, attentionUniforms(spec), rows);
+    this.runtime.run(ATTENTION_FORWARD, buffers, attentionUniforms(spec), attentionQueryGroups(spec));
     return { out, stats };
   }
 
@@ -280,8 +280,8 @@ export class WebGpuBackend implements Backend {
     const dv = this.alloc('f32', v.size, 'scaledDotProductAttention');
     const u = attentionUniforms(spec);
     const inputs = [q, k, v, keyLengths].map((x) => this.buf(x));
-    this.runtime.run(ATTENTION_BACKWARD_Q, [...inputs, this.buf(out), this.buf(dout), this.buf(stats), dq.buffer], u, spec.batch * spec.heads * spec.tq);
-    this.runtime.run(ATTENTION_BACKWARD_KV, [...inputs, this.buf(dout), this.buf(stats), dk.buffer, dv.buffer], u, spec.batch * spec.heads * spec.tk);
+    this.runtime.run(ATTENTION_BACKWARD_Q, [...inputs, this.buf(out), this.buf(dout), this.buf(stats), dq.buffer], u, attentionQueryGroups(spec));
+    this.runtime.run(ATTENTION_BACKWARD_KV, [...inputs, this.buf(dout), this.buf(stats), dk.buffer, dv.buffer], u, attentionKeyGroups(spec));
     return { dq, dk, dv };
   }
 
