@@ -110,18 +110,33 @@ async function checkWeights(def: AnyExperiment, cfg: BaseConfig, path: string): 
 /** --data-dir, or its older name --scan-dir. */
 const dataDirOf = (flags: RunFlags): string | undefined => flags.dataDir ?? flags.scanDir;
 
-export async function runCommand(name: string, flags: RunFlags, argv: readonly string[]): Promise<void> {
+/** The experiment a name or alias stands for, or a UsageError listing them. */
+export function experimentNamed(name: string): AnyExperiment {
   const def = findExperiment(name);
   if (!def) throw new UsageError(`unknown experiment '${name}' (choose one of: ${EXPERIMENTS.map((e) => [e.name, ...e.aliases].join(' / ')).join(', ')})`);
+  return def;
+}
+
+/**
+ * The checks of a run's options that need no files (a sweep makes them for each of its runs before it
+ * starts any): the variants the experiment has, the seed range, the configuration. Returns the resolved
+ * configuration; throws a UsageError.
+ */
+export function checkRunFlags(def: AnyExperiment, flags: RunFlags): BaseConfig {
   if (flags.control && def.afterBase === undefined) throw new UsageError(`${def.name} has no --control variants`);
-  const dataDir = dataDirOf(flags);
-  if (dataDir !== undefined && def.prepare === undefined) throw new UsageError(`--data-dir is for the experiments that read data files (scan-lstm, scan-transformer, cnn-class-removal), not ${def.name}`);
+  if (dataDirOf(flags) !== undefined && def.prepare === undefined) throw new UsageError(`--data-dir is for the experiments that read data files (scan-lstm, scan-transformer, cnn-class-removal), not ${def.name}`);
   if (flags.mode !== undefined && !def.modes?.includes(flags.mode)) {
     throw new UsageError(def.modes ? `${def.name}: --mode must be one of ${def.modes.join(', ')}, got '${flags.mode}'` : `${def.name} has no --mode variants`);
   }
   if (flags.seed + flags.seeds - 1 > LIMITS.seed) throw new UsageError(`--seed ${flags.seed} with --seeds ${flags.seeds} goes past the largest seed, ${LIMITS.seed}`);
+  return resolveConfig(def, flags);
+}
+
+export async function runCommand(name: string, flags: RunFlags, argv: readonly string[]): Promise<void> {
+  const def = experimentNamed(name);
+  const cfg = checkRunFlags(def, flags);
+  const dataDir = dataDirOf(flags);
   if (dataDir !== undefined && !(await stat(dataDir).catch(() => null))?.isDirectory()) throw new UsageError(`--data-dir ${dataDir} is not a folder`);
-  const cfg = resolveConfig(def, flags);
   const suffix = [flags.mode, flags.control].filter(Boolean).map((s) => `-${s}`).join('');
   const out = flags.out ?? join('runs', `${def.name}-${flags.size}${suffix}`);
   const missing = await checkOutDir(out);

@@ -8,7 +8,7 @@ import { dirname, join, resolve } from 'node:path';
 import { readJsonFile } from '../engine/io/atomic-file.js';
 import { listCheckpoints } from '../engine/io/checkpoint.js';
 import type { Report } from '../report/types.js';
-import { buildReport } from './report.js';
+import { accuracyStats, buildReport } from './report.js';
 import { phaseSettings, settingsDiff, SettingsMismatchError, sweepSettings, type RunSettings } from './run-settings.js';
 import { readSeedResult, RESULT_FILE, type StoredResult } from './seed-results.js';
 import type { AnyExperiment, BaseConfig, Size } from './types.js';
@@ -174,7 +174,7 @@ export async function reportOf(ctx: FolderReportContext, stored: readonly Stored
     (sweeps[kind] ??= []).push({
       value,
       totalShared: { mean: rep.totalShared, std: rep.totalSharedStd ?? 0 },
-      accuracy: Object.fromEntries(Object.entries(rep.accuracy).map(([m, row]) => [m, Object.fromEntries(Object.entries(row).map(([set, mean]) => [set, { mean, std: rep.accuracyStd[m][set] }]))])),
+      accuracy: accuracyStats(rep),
     });
     seconds += point.reduce((sum, s) => sum + s.result.seconds, 0);
   }
