@@ -14,6 +14,8 @@ export const LIMITS = {
   beta: [1e-12, 100] as const,
   width: 100_000,
   listLength: 100,
+  /** Runs at a time in one sweep or worker process. */
+  workers: 256,
 };
 
 /** An integer in [min, max] (digits, or a number such as 1e4 that is an integer). */

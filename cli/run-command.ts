@@ -24,6 +24,7 @@ import type { Report } from '../report/types.js';
 import { checkConfig, configOverrides, LIMITS } from './args.js';
 import { Interrupted, watchStopSignals } from './interrupt.js';
 import { progressPrinter, type ProgressPrinter } from './progress.js';
+import { parentPrinter } from './run-child.js';
 
 /** A usage error: printed as one line, exit code 2. */
 export class UsageError extends Error {
@@ -52,6 +53,8 @@ export interface RunFlags {
   scanDir?: string;
   sweepBeta?: number[];
   sweepWidth?: number[];
+  /** Started by a sweep or a worker (cli/run-child.ts): progress over IPC, stop when the parent goes. */
+  sweepChild?: boolean;
 }
 
 /** What run.json records: the folder's settings as a person reads them (each checkpoint records its own). */
@@ -140,6 +143,8 @@ export async function runCommand(name: string, flags: RunFlags, argv: readonly s
   const suffix = [flags.mode, flags.control].filter(Boolean).map((s) => `-${s}`).join('');
   const out = flags.out ?? join('runs', `${def.name}-${flags.size}${suffix}`);
   const missing = await checkOutDir(out);
+  if (flags.sweepChild && !process.send) throw new UsageError('--sweep-child is for the runs that maskscope sweep and maskscope worker start');
+  const toParent = flags.sweepChild ? parentPrinter() : undefined;
 
   let printer: ProgressPrinter | undefined;
   const tellResume = (signal: string): void => {
@@ -162,7 +167,7 @@ export async function runCommand(name: string, flags: RunFlags, argv: readonly s
     });
     try {
       await removeStaleTempFiles(out);
-      printer = progressPrinter(flags.seeds);
+      printer = toParent ?? progressPrinter(flags.seeds);
       await runInFolder({ def, cfg, flags, out, backend: backend.name, device: backend.description, printer, check: stop.check });
     } finally {
       printer?.close();

@@ -21,6 +21,8 @@ export interface SweepRun {
   seed: number;
   /** The sweep file's settings of this run: `set` and its grid point's values, by the file's names. */
   settings: Record<string, unknown>;
+  /** Its grid point's values alone (what tells the runs of a sweep apart). */
+  point: Record<string, unknown>;
 }
 
 export interface Sweep extends SweepOutline {
@@ -113,9 +115,9 @@ export function parseSweep(json: unknown, name: string): Sweep {
     const runs = seeds.map((seed) => ({ id: runId(def.name, size, cfg, all.control, seed), seed }));
     return { settings, all, cfg, runs };
   });
-  const runs = points.flatMap((p) => p.runs.map(({ id, seed }): SweepRun => ({ id, experiment: def.name, size, seed, settings: p.all })));
+  const runs = points.flatMap((p) => p.runs.map(({ id, seed }): SweepRun => ({ id, experiment: def.name, size, seed, settings: p.all, point: p.settings })));
   const twice = runs.find((r, i) => runs.findIndex((s) => s.id === r.id) !== i);
-  if (twice) throw new Error(`two grid points make the same run (${label(twice.settings)}, seed ${twice.seed}): leave one out`);
+  if (twice) throw new Error(`two grid points make the same run (${label(twice.point)}, seed ${twice.seed}): leave one out`);
   return {
     name, def, size, seeds, set, grid: grid as Record<string, unknown[]>,
     points: points.map(({ settings, cfg, runs: pointRuns }) => ({ settings, cfg, runs: pointRuns })),

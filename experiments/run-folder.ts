@@ -27,9 +27,9 @@ const why = (e: unknown): string => {
 /**
  * Checks that --out is a folder or can be made one, without making it: the folders to create, outermost
  * first (empty when it exists). Each is then made by createOutDir, one at a time — a recursive mkdir never
- * returns on some paths (/proc/…).
+ * returns on some paths (/proc/…). `option` names the folder in errors (a worker's is --store).
  */
-export async function checkOutDir(out: string): Promise<string[]> {
+export async function checkOutDir(out: string, option = '--out'): Promise<string[]> {
   const missing: string[] = [];
   for (let dir = resolve(out); ; dir = dirname(dir)) {
     let info;
@@ -41,18 +41,18 @@ export async function checkOutDir(out: string): Promise<string[]> {
         missing.unshift(dir);
         continue;
       }
-      if (code === 'ENOTDIR') throw new OutDirError(`--out ${out}: a part of that path is a file, not a folder`);
-      throw new OutDirError(`--out ${out}: cannot use ${dir} (${why(e)})`);
+      if (code === 'ENOTDIR') throw new OutDirError(`${option} ${out}: a part of that path is a file, not a folder`);
+      throw new OutDirError(`${option} ${out}: cannot use ${dir} (${why(e)})`);
     }
     if (!info.isDirectory()) {
-      throw new OutDirError(dir === resolve(out) ? `--out ${out} is a file, not a folder` : `--out ${out}: ${dir} is a file, not a folder`);
+      throw new OutDirError(dir === resolve(out) ? `${option} ${out} is a file, not a folder` : `${option} ${out}: ${dir} is a file, not a folder`);
     }
     return missing;
   }
 }
 
 /** Makes the folders checkOutDir listed; on failure removes the ones it made and throws an OutDirError. */
-export async function createOutDir(out: string, missing: readonly string[]): Promise<void> {
+export async function createOutDir(out: string, missing: readonly string[], option = '--out'): Promise<void> {
   const made: string[] = [];
   try {
     for (const dir of missing) {
@@ -61,7 +61,7 @@ export async function createOutDir(out: string, missing: readonly string[]): Pro
     }
   } catch (e) {
     for (const dir of made.reverse()) await rmdir(dir).catch(() => {});
-    throw new OutDirError(`--out ${out}: cannot create the folder (${why(e)})`);
+    throw new OutDirError(`${option} ${out}: cannot create the folder (${why(e)})`);
   }
 }
 
