@@ -59,14 +59,17 @@ export async function checkReachable(address: RedisAddress): Promise<void> {
     ...address.options, lazyConnect: true, connectTimeout: CONNECT_TIMEOUT_MS,
     maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null,
   });
-  client.on('error', () => {}); // the failure comes back from connect() or ping()
+  // connect() then fails with "Connection is closed."; the socket's own error says why.
+  let cause: Error | undefined;
+  client.on('error', (e: Error) => (cause ??= e));
   try {
     await client.connect();
     await client.ping();
   } catch (e) {
-    throw new UsageError(`cannot reach Redis at ${address.shown} (${(e as Error).message})`);
+    throw new UsageError(`cannot reach Redis at ${address.shown} (${(cause ?? (e as Error)).message})`);
   } finally {
-    client.disconnect();
+    // After a failed connect the socket is gone; disconnect() would then hold the process for its 2 s timeout.
+    if (client.status !== 'end') client.disconnect();
   }
 }
 

@@ -62,6 +62,7 @@ export async function workerCommand(flags: WorkerFlags): Promise<void> {
     const child = startChildRun(runArgs(run, folder, flags.backend), (e) => {
       if (e.kind === 'note') return;
       if (e.kind === 'phase') total = e.total;
+      if (e.kind === 'phase' && e.resumed) say(`run ${run.id}: ${e.phase} was done before, resumed from its checkpoint`);
       else if (performance.now() - sent < PROGRESS_EVERY_MS) return;
       sent = performance.now();
       const step = e.kind === 'step' ? e.step + 1 : e.resumed ? total : 0;

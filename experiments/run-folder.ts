@@ -51,13 +51,20 @@ export async function checkOutDir(out: string, option = '--out'): Promise<string
   }
 }
 
-/** Makes the folders checkOutDir listed; on failure removes the ones it made and throws an OutDirError. */
+/**
+ * Makes the folders checkOutDir listed (one another process made meanwhile is taken as it is: two
+ * workers started at once on one store); on failure removes the ones it made and throws an OutDirError.
+ */
 export async function createOutDir(out: string, missing: readonly string[], option = '--out'): Promise<void> {
   const made: string[] = [];
   try {
     for (const dir of missing) {
-      await mkdir(dir);
-      made.push(dir);
+      try {
+        await mkdir(dir);
+        made.push(dir);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || !(await stat(dir)).isDirectory()) throw e;
+      }
     }
   } catch (e) {
     for (const dir of made.reverse()) await rmdir(dir).catch(() => {});
