@@ -1,7 +1,8 @@
 /**
  * The maskscope command line: `maskscope run <experiment>` trains the base network, every mask stage and
  * the analyses, with progress bars, checkpoints after each phase (a rerun resumes) and a report
- * (report.json + a self-contained report.html). Bad arguments: a one-line error and exit code 2.
+ * (report.json + a self-contained report.html); `maskscope sweep` runs many of them from a sweep file,
+ * here or through Redis on `maskscope worker`s. Bad arguments: a one-line error and exit code 2.
  */
 import { join } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';

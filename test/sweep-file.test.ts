@@ -12,7 +12,9 @@ import type { StoredResult } from '../experiments/seed-results.js';
 import type { SeedResult } from '../experiments/phases.js';
 import { parseSweep, runArgs } from '../cli/sweep-file.js';
 import { redisAddress } from '../cli/sweep-queue.js';
+import { renderSweepHtml } from '../report/sweep-html.js';
 import { cli, tempDir } from './cli-run.js';
+import { CHROMIUM, drawOffline } from './draw-offline.js';
 
 const TINY = { hidden: [16, 16], batch: 16, validSize: 200, evalBatch: 100, baseSteps: 30, steps: 10 };
 /** TINY for grids over the widths. */
@@ -166,6 +168,21 @@ describe('the aggregated report', () => {
     const partial = aggregateSweep(sweep, new Map([...results].filter(([id]) => !last.includes(id))));
     expect(partial.points[3]).toEqual({ settings: { beta: 1e-3, hidden: [32, 32] }, runs: 0, seeds: [], config: sweep.points[3].cfg });
     expect(partial.curves.map((c) => [c.kind, c.fixed])).toEqual([['beta', { hidden: [16, 16] }], ['width', { beta: 1e-4 }]]);
+  });
+
+  it('renders report.html: every point in the table, each curve a plot, drawn offline', async () => {
+    const html = renderSweepHtml(report);
+    for (const s of ['maskscope sweep', '7 of 8', 'cpu: test CPU', '13.0\u202f%<span class="std">± 1.0</span>', '1 of 2', 'on +']) expect(html).toContain(s);
+    expect(html.match(/<tr><th scope="row">/g)).toHaveLength(4);
+    expect(html).toContain('Sweep over β at hidden 16, 16');
+    expect(html).toContain('Sweep over network width at beta 1e-4');
+    const markup = html.replace(/(<script\b[^>]*>)[\s\S]*?<\/script>/gi, '$1</script>');
+    expect(markup).not.toMatch(/https?:\/\/|\bsrc=|\bhref=/i);
+    if (!existsSync(CHROMIUM)) return;
+    const out = join(await tempDir('ms-sweephtml-'), 'report.html');
+    const drawn = await drawOffline(html, out, out.replace(/html$/, 'png'));
+    expect(drawn.plots.map((p) => [p.id, p.drawn])).toEqual([0, 1, 2, 3].map((i) => [`plot-curve-${i}`, true]));
+    expect([drawn.errors, drawn.blocked]).toEqual([[], []]);
   });
 
   it('draws no width curve for layers of different widths', () => {
