@@ -3,7 +3,7 @@
  * twice is queued once; a bad sweep file or an unreachable Redis gets one line and exit code 2 with nothing
  * queued; two workers run a sweep while one of them is killed with SIGKILL mid-run, every run completes
  * exactly once (the killed one resumed by the other worker), and the report equals, byte for byte, the
- * one the local path (--workers 1) writes for the same sweep.
+ * one the local path (--workers 1, stopped by Ctrl-C and resumed) writes for the same sweep.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
@@ -81,7 +81,18 @@ describe.skipIf(!available)('a sweep through Redis', () => {
   });
 
   it('runs on two workers, one killed mid-run: every run completes once, and the report equals the local one', async () => {
-    const local = cli('sweep', file, '--workers', '1', '--backend', 'cpu', '--out', join(dir, 'local'));
+    // The local path, stopped by Ctrl-C in a run's mask stage and resumed by the same command.
+    const localArgs = ['sweep', file, '--workers', '1', '--backend', 'cpu', '--out', join(dir, 'local')];
+    const interrupted = start(localArgs);
+    const runsDir = join(dir, 'local', 'runs');
+    const phase = (r: Sweep['runs'][number], name: string): boolean => existsSync(join(runsDir, r.id, `seed-${r.seed}`, name));
+    await until(() => sweep.runs.some((r) => phase(r, 'result.json')) && sweep.runs.some((r) => phase(r, 'base.safetensors') && !phase(r, 'result.json')), 60_000, 'a local run in a mask stage');
+    interrupted.child.kill('SIGINT');
+    const stopped = await interrupted.done;
+    expect(stopped.status, stopped.stderr).toBe(130);
+    expect(stopped.stderr).toContain('to resume, run the same command again');
+    expect(sweep.runs.filter((r) => phase(r, 'result.json')).length).toBeLessThan(6);
+    const local = cli(...localArgs);
     expect(local.status, local.stderr).toBe(0);
 
     const store = join(dir, 'store');
