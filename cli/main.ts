@@ -57,7 +57,7 @@ export function program(argv: readonly string[] = []): Command {
     .argument('<file>', 'sweep file (JSON): {"experiment": …, "size": …, "seeds": …, "set": {…}, "grid": {…}}')
     .option('--out <dir>', 'the sweep folder: runs/ and the report (default runs/<sweep file name>)')
     .option('--workers <n>', 'runs at a time on this machine (default 1)', intIn('--workers', 1, LIMITS.workers))
-    .addOption(new Option('--backend <name>', 'for the local runs: auto picks webgpu on a GPU, else cpu').choices(['auto', 'cpu', 'webgpu']).default('auto'))
+    .addOption(new Option('--backend <name>', 'for the runs on this machine: auto (the default) picks webgpu on a GPU, else cpu').choices(['auto', 'cpu', 'webgpu']))
     .option('--queue <url>', 'queue the runs in Redis for maskscope worker (redis://[:password@]host:port[/db], rediss:// for TLS)')
     .option('--wait', 'with --queue: show progress until every run has finished, then write the report')
     .action((file: string, flags: SweepFlags) => sweepCommand(file, flags, argv));

@@ -44,6 +44,10 @@ export function startChildRun(args: readonly string[], onEvent: (e: RunEvent) =>
   return { done, stop: (signal) => child.exitCode === null && child.kill(signal) };
 }
 
+/** Why a child run failed, in a few words: its error line, else how it ended. */
+export const failureOf = (end: ChildEnd): string =>
+  end.error ?? (end.code !== null ? `it ended with exit status ${end.code}` : `it was killed by ${end.signal}`);
+
 /** A step event at most this often: the IPC channel and the parent need no more. */
 const STEP_EVERY_MS = 250;
 

@@ -14,8 +14,8 @@ import { aggregateSweep } from '../experiments/sweep-report.js';
 import { renderSweepHtml } from '../report/sweep-html.js';
 import { Interrupted, watchStopSignals } from './interrupt.js';
 import { RunFailed, UsageError } from './run-command.js';
-import { readSweepFile, type Sweep, type SweepRun } from './sweep-file.js';
-import { folderResults, runLabel, runSweepLocally, type RunFailure } from './sweep-local.js';
+import { readSweepFile, runLabel, type Sweep, type SweepRun } from './sweep-file.js';
+import { folderResults, runSweepLocally, type RunFailure } from './sweep-local.js';
 import { countStates, staticBar, sweepProgress } from './sweep-progress.js';
 import { failures, openQueue, QUEUE_NAME, queueResults, redisAddress, runStates, submitSweep } from './sweep-queue.js';
 import type { RunProgress } from './worker-command.js';
@@ -25,7 +25,8 @@ export interface SweepFlags {
   queue?: string;
   workers?: number;
   wait?: boolean;
-  backend: 'auto' | 'cpu' | 'webgpu';
+  /** For the runs on this machine (default auto); workers have their own. */
+  backend?: 'auto' | 'cpu' | 'webgpu';
 }
 
 const say = (line: string): boolean => process.stderr.write(`maskscope: ${line}\n`);
@@ -41,9 +42,11 @@ export async function sweepCommand(file: string, flags: SweepFlags, argv: readon
   const out = outOf(sweep, flags);
   if (flags.queue === undefined) {
     if (flags.wait) throw new UsageError('--wait is for a sweep sent to a queue (--queue); a local sweep always runs to its end');
-    return localSweep(sweep, out, flags.workers ?? 1, flags.backend, argv);
+    return localSweep(sweep, out, flags.workers ?? 1, flags.backend ?? 'auto', argv);
   }
-  if (flags.workers !== undefined) throw new UsageError('--workers is for a sweep on this machine; with --queue, start maskscope worker where the runs should go');
+  for (const [given, option] of [[flags.workers, '--workers'], [flags.backend, '--backend']] as const) {
+    if (given !== undefined) throw new UsageError(`${option} is for a sweep on this machine; with --queue, give it to the maskscope workers that run it`);
+  }
   const address = redisAddress(flags.queue);
   // The report folder is checked before anything is queued; made only when the report is written.
   const missing = flags.wait ? await checkOutDir(out) : [];

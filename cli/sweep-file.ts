@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { basename } from 'node:path';
+import { basename, join } from 'node:path';
 import type { SweepOutline } from '../experiments/sweep-report.js';
 import type { Size } from '../experiments/types.js';
 import { checkConfigFields, configFieldNames, intIn, LIMITS, numberIn, OWN_OPTION } from './args.js';
@@ -145,6 +145,12 @@ function gridPoints(grid: Record<string, unknown[]>): Record<string, unknown>[] 
     [{}],
   );
 }
+
+/** A run's folder in a local sweep's DIR/runs or a worker's store. */
+export const runFolder = (dir: string, run: Pick<SweepRun, 'id'>): string => join(dir, run.id);
+
+/** `beta=0.0001 seed 2`: a run in messages. */
+export const runLabel = (run: SweepRun): string => `${label(run.point)} seed ${run.seed}`;
 
 /** `beta=0.0001 hidden=[16,16]`: a grid point in messages. */
 export const label = (settings: Record<string, unknown>): string =>

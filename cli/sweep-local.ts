@@ -8,12 +8,9 @@ import { join } from 'node:path';
 import type { RunEvent } from '../experiments/runner.js';
 import { readSeedResult, type StoredResult } from '../experiments/seed-results.js';
 import { Interrupted, type StopSignal } from './interrupt.js';
-import { startChildRun, type ChildRun } from './run-child.js';
-import { label, runArgs, type Sweep, type SweepRun } from './sweep-file.js';
+import { failureOf, startChildRun, type ChildRun } from './run-child.js';
+import { runArgs, runFolder, runLabel, type Sweep, type SweepRun } from './sweep-file.js';
 import { countStates, sweepProgress, type RunState } from './sweep-progress.js';
-
-/** A run's folder in a sweep folder (local) or a worker's store. */
-export const runFolder = (dir: string, run: Pick<SweepRun, 'id'>): string => join(dir, run.id);
 
 /** The stored results of the sweep's finished runs under `runsDir` (DIR/runs of a local sweep), by run id. */
 export async function folderResults(sweep: Sweep, runsDir: string): Promise<Map<string, StoredResult>> {
@@ -24,9 +21,6 @@ export async function folderResults(sweep: Sweep, runsDir: string): Promise<Map<
   }
   return results;
 }
-
-/** `beta=0.0001 seed 2`: a run in messages. */
-export const runLabel = (run: SweepRun): string => `${label(run.point)} seed ${run.seed}`;
 
 /** What a run is doing, from its latest event: "beta=0.0001 seed 2: mask-add 120/500". */
 export function describeEvent(run: SweepRun, e: RunEvent, total: number): string {
@@ -80,7 +74,7 @@ export async function runSweepLocally(sweep: Sweep, runsDir: string, workers: nu
       else if (stopped) states[i] = 'waiting';
       else {
         states[i] = 'failed';
-        failures.push({ run, error: end.error ?? `exit status ${end.code ?? end.signal}` });
+        failures.push({ run, error: failureOf(end) });
       }
       show();
     }

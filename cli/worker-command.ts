@@ -14,9 +14,8 @@ import { readJsonFile } from '../engine/io/atomic-file.js';
 import { checkOutDir, createOutDir } from '../experiments/run-folder.js';
 import { RESULT_FILE } from '../experiments/seed-results.js';
 import { Interrupted, type StopSignal } from './interrupt.js';
-import { startChildRun, type ChildRun } from './run-child.js';
-import { runArgs, type SweepRun } from './sweep-file.js';
-import { runFolder, runLabel } from './sweep-local.js';
+import { failureOf, startChildRun, type ChildRun } from './run-child.js';
+import { runArgs, runFolder, runLabel, type SweepRun } from './sweep-file.js';
 import { checkReachable, QUEUE_NAME, redisAddress } from './sweep-queue.js';
 
 export interface WorkerFlags {
@@ -81,7 +80,7 @@ export async function workerCommand(flags: WorkerFlags): Promise<void> {
       await job.moveToWait(token);
       throw new WaitingError();
     }
-    const why = end.error ?? `exit status ${end.code ?? end.signal}`;
+    const why = failureOf(end);
     say(`run ${run.id} failed: ${why}`);
     throw new Error(why);
   };

@@ -87,6 +87,7 @@ describe('a sweep file', () => {
       [[join(dir, 'missing.json')], `sweep file ${join(dir, 'missing.json')} cannot be read (ENOENT)`],
       [['report', file], `${file}: grid.beta[1]`],
       [[join(dir, 'good.json'), '--queue', 'http://localhost:6379'], '--queue must be a Redis URL such as redis://127.0.0.1:6379 (redis:// or rediss:// for TLS)'],
+      [[join(dir, 'good.json'), '--queue', 'redis://127.0.0.1:1', '--backend', 'cpu'], '--backend is for a sweep on this machine; with --queue, give it to the maskscope workers that run it'],
     ] as const) {
       const r = cli('sweep', ...args, '--out', join(dir, 'out'));
       expect(r.status, r.stderr).toBe(2);
