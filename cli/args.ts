@@ -12,6 +12,8 @@ export const LIMITS = {
   seed: 2 ** 31 - 1,
   seeds: 1000,
   beta: [1e-12, 100] as const,
+  /** permuted-transfer's --new-mask-init, a mask logit. */
+  maskInit: [-20, 20] as const,
   width: 100_000,
   listLength: 100,
   /** Runs at a time in one sweep or worker process. */
@@ -47,7 +49,7 @@ export const listOf = (what: string, parse: (v: string) => number) => (v: string
 const OPTIONAL: Record<string, unknown> = { evalLimit: 1 };
 
 /** Configuration fields that have their own option. */
-export const OWN_OPTION: Record<string, string> = { beta: '--beta', maskSteps: '--steps', baseSteps: '--base-steps', mode: '--mode', dataDir: '--data-dir' };
+export const OWN_OPTION: Record<string, string> = { beta: '--beta', maskSteps: '--steps', baseSteps: '--base-steps', mode: '--mode', dataDir: '--data-dir', newMaskInit: '--new-mask-init' };
 
 /**
  * `--config JSON`: fields of the experiment's configuration to change (e.g. {"hidden":[64,64]}), checked by

@@ -16,6 +16,7 @@ import { acquireRunLock, FolderBusyError, removeStaleTempFiles } from '../experi
 import { sweepSettings, type RunSettings } from '../experiments/run-settings.js';
 import { runSeed, seedSettings, type RunEvent } from '../experiments/runner.js';
 import { runSweep } from '../experiments/sweep.js';
+import { phaseNames } from '../experiments/phases.js';
 import type { AnyExperiment, BaseConfig, Size } from '../experiments/types.js';
 import type { Module } from '../models/module.js';
 import { matchWeights, readWeightsFile } from '../experiments/weights-file.js';
@@ -51,6 +52,7 @@ export interface RunFlags {
   mode?: string;
   dataDir?: string;
   scanDir?: string;
+  newMaskInit?: number;
   sweepBeta?: number[];
   sweepWidth?: number[];
   /** Started by a sweep or a worker (cli/run-child.ts): progress over IPC, stop when the parent goes. */
@@ -85,6 +87,7 @@ function resolveConfig(def: AnyExperiment, flags: RunFlags): BaseConfig {
     ...(flags.beta !== undefined ? { beta: flags.beta } : {}),
     ...(flags.steps !== undefined ? { maskSteps: flags.steps } : {}),
     ...(flags.baseSteps !== undefined ? { baseSteps: flags.baseSteps } : {}),
+    ...(flags.newMaskInit !== undefined ? { newMaskInit: flags.newMaskInit } : {}),
   };
   usage(() => checkConfig(cfg));
   return cfg;
@@ -127,9 +130,13 @@ export function experimentNamed(name: string): AnyExperiment {
  */
 export function checkRunFlags(def: AnyExperiment, flags: RunFlags): BaseConfig {
   if (flags.control && def.afterBase === undefined) throw new UsageError(`${def.name} has no --control variants`);
-  if (dataDirOf(flags) !== undefined && def.prepare === undefined) throw new UsageError(`--data-dir is for the experiments that read data files (scan-lstm, scan-transformer, cnn-class-removal), not ${def.name}`);
+  if (dataDirOf(flags) !== undefined && def.prepare === undefined) throw new UsageError(`--data-dir is for the experiments that read data files (scan-lstm, scan-transformer, cnn-class-removal, permuted-transfer), not ${def.name}`);
   if (flags.mode !== undefined && !def.modes?.includes(flags.mode)) {
     throw new UsageError(def.modes ? `${def.name}: --mode must be one of ${def.modes.join(', ')}, got '${flags.mode}'` : `${def.name} has no --mode variants`);
+  }
+  if (flags.newMaskInit !== undefined && !('newMaskInit' in def.config(flags.size))) throw new UsageError(`--new-mask-init is for permuted-transfer, not ${def.name}`);
+  if (def.runPhases && (flags.baseSteps !== undefined || flags.weights !== undefined)) {
+    throw new UsageError(`${def.name} has no base training (weights and masks train together, task by task): ${flags.weights !== undefined ? '--weights' : '--base-steps'} does not apply; --steps sets the steps per task`);
   }
   if (flags.seed + flags.seeds - 1 > LIMITS.seed) throw new UsageError(`--seed ${flags.seed} with --seeds ${flags.seeds} goes past the largest seed, ${LIMITS.seed}`);
   return resolveConfig(def, flags);
@@ -140,7 +147,7 @@ export async function runCommand(name: string, flags: RunFlags, argv: readonly s
   const cfg = checkRunFlags(def, flags);
   const dataDir = dataDirOf(flags);
   if (dataDir !== undefined && !(await stat(dataDir).catch(() => null))?.isDirectory()) throw new UsageError(`--data-dir ${dataDir} is not a folder`);
-  const suffix = [flags.mode, flags.control].filter(Boolean).map((s) => `-${s}`).join('');
+  const suffix = [flags.mode, flags.control, flags.newMaskInit !== undefined && `new-init-${flags.newMaskInit}`].filter(Boolean).map((s) => `-${s}`).join('');
   const out = flags.out ?? join('runs', `${def.name}-${flags.size}${suffix}`);
   const missing = await checkOutDir(out);
   if (flags.sweepChild && !process.send) throw new UsageError('--sweep-child is for the runs that maskscope sweep and maskscope worker start');
@@ -236,7 +243,7 @@ async function runInFolder({ def, cfg, flags, out, backend, device, printer, che
     if (values) await runSweep({ def, cfg, seeds, out, kind, values, onEvent });
   }
 
-  const phases = ['base', ...def.stages.map((s) => `mask-${s}`)];
+  const phases = phaseNames(def, cfg);
   let found = await folderSeeds(out, phases);
   for (const seed of found.unanalysed) {
     printer({ kind: 'note', message: `seed ${seed}: every phase is finished but its analysis is not: analysing it for the folder's report` });

@@ -1,7 +1,7 @@
 /**
  * Sweep files (`maskscope sweep FILE`): JSON naming an experiment, its size, the seeds, fixed settings
  * (`set`) and a grid of lists whose product gives the grid points; each point runs once per seed. Names
- * are `maskscope run`'s options (beta, steps, baseSteps, mode, control) and its configuration fields
+ * are `maskscope run`'s options (beta, steps, baseSteps, mode, control, newMaskInit) and its configuration fields
  * (hidden, batch, …), and every value is checked as `run` checks them, before anything runs or is queued.
  * Each run gets a stable id, a hash of what decides its results, so a sweep submitted twice adds nothing.
  */
@@ -41,6 +41,7 @@ const RUN_OPTIONS: Record<string, { flag: string; check(v: unknown, name: string
   baseSteps: { flag: '--base-steps', check: (v, name) => intIn(name, 1, LIMITS.steps)(numeric(v, name)) },
   mode: { flag: '--mode', check: (v, name) => text(v, name) },
   control: { flag: '--control', check: (v, name) => text(v, name) },
+  newMaskInit: { flag: '--new-mask-init', check: (v, name) => numberIn(name, ...LIMITS.maskInit)(numeric(v, name)) },
 };
 
 function numeric(v: unknown, name: string): string {

@@ -14,6 +14,7 @@ import { selectRows, type ImageSet, type ImageSplit } from '../data/image-split.
 import type { Masked } from '../masking/masked-run.js';
 import type { Batch } from '../masking/train-stage.js';
 import { ClassRemovalCnn } from '../models/cnn.js';
+import { classRemovalDrops } from '../report/class-removal.js';
 import type { BaseConfig, EvalResult, ExperimentDef, Size } from './types.js';
 
 export interface ClassRemovalConfig extends BaseConfig {
@@ -94,21 +95,25 @@ function trainBatch(cfg: ClassRemovalConfig, seed: number, phase: string, step: 
   return { x: tensor(rows.images, rows.shape), y: tensor(rows.labels, [cfg.batch]) };
 }
 
-/** Accuracy on one class's validation rows (evalSet `class-<c>`), at most cfg.evalLimit of them. */
+/**
+ * Accuracy on one class's validation rows (evalSet `class-<c>`), at most cfg.evalLimit of them, and the
+ * share of those rows predicted as each class (a row of the row-normalised confusion matrix).
+ */
 async function evaluate(run: Masked<ClassRemovalCnn>, cfg: ClassRemovalConfig, _seed: number, evalSet: string): Promise<EvalResult> {
   const split = data(cfg).valid;
   const cls = Number(evalSet.slice(6));
   const rows = Int32Array.from(split.labels.keys()).filter((i) => split.labels[i] === cls).slice(0, cfg.evalLimit ?? Infinity);
-  let correct = 0;
+  const predicted = new Array<number>(CLASSES).fill(0);
   for (let start = 0; start < rows.length; start += cfg.evalBatch) {
     const chunk = rows.subarray(start, start + cfg.evalBatch);
     const { images, shape } = selectRows(split, chunk);
-    const predicted = tidy(() => noGrad(() => run((m) => argmax(m.forward(tensor(images, shape))))));
-    const out = await predicted.toArray();
-    predicted.dispose();
-    correct += out.filter((p) => p === cls).length;
+    const classes = tidy(() => noGrad(() => run((m) => argmax(m.forward(tensor(images, shape))))));
+    const out = await classes.toArray();
+    classes.dispose();
+    for (const p of out) predicted[p]++;
   }
-  return { accuracy: rows.length === 0 ? 0 : correct / rows.length };
+  const share = (n: number): number => (rows.length === 0 ? 0 : n / rows.length);
+  return { accuracy: share(predicted[cls]), confusion: Object.fromEntries(predicted.map((n, c) => [`class-${c}`, share(n)])) };
 }
 
 export const cnnClassRemoval: ExperimentDef<ClassRemovalConfig, ClassRemovalCnn, Batch> = {
@@ -128,6 +133,7 @@ export const cnnClassRemoval: ExperimentDef<ClassRemovalConfig, ClassRemovalCnn,
   evalMasks: (st) => Object.fromEntries([['none', null], ...STAGES.map((s) => [s, st[s].keep()])]),
   halfMask: false,
   maskBiases: true,
+  derived: (accuracy) => ({ classRemoval: classRemovalDrops(accuracy) }),
   stageSetup: (stage, set, earlier) => (stage === 'full' ? [] : set.copyFrom(earlier.full, OUTPUT_LAYER)),
   prepare,
 };

@@ -19,7 +19,7 @@ import { trainBaseSteps, type OnStep } from './train-base.js';
 import type { AnyExperiment, BaseConfig } from './types.js';
 
 /** A seed per phase of a run, so each phase's random draws do not depend on how the run was resumed. */
-const phaseSeed = (seed: number, phase: string): number => pcgHash(seed ^ [...phase].reduce((h, c) => pcgHash(h ^ c.charCodeAt(0)), 0x51ed));
+export const phaseSeed = (seed: number, phase: string): number => pcgHash(seed ^ [...phase].reduce((h, c) => pcgHash(h ^ c.charCodeAt(0)), 0x51ed));
 
 /** Loss curves keep steps 0, 100, 200, … and the last. */
 export const CURVE_EVERY = 100;
@@ -79,7 +79,12 @@ export interface PhaseRun {
   control?: string;
 }
 
-export async function runPhases({ def, cfg, seed, control }: PhaseRun, hooks: PhaseHooks = {}): Promise<SeedResult> {
+/** The checkpoint names of a seed's run, in order. */
+export const phaseNames = (def: AnyExperiment, cfg: BaseConfig): string[] => def.phases?.(cfg) ?? ['base', ...def.stages.map((s) => `mask-${s}`)];
+
+export async function runPhases(run: PhaseRun, hooks: PhaseHooks = {}): Promise<SeedResult> {
+  if (run.def.runPhases) return run.def.runPhases(run, hooks);
+  const { def, cfg, seed, control } = run;
   await def.prepare?.(cfg);
   manualSeed(phaseSeed(seed, 'init'));
   const model: Module = def.model(cfg);
@@ -110,7 +115,7 @@ export async function runPhases({ def, cfg, seed, control }: PhaseRun, hooks: Ph
   return { seed, seconds, ...analysis, training: { base: base.curve, stages: curves } };
 }
 
-const secondsSince = (started: number): number => (performance.now() - started) / 1000;
+export const secondsSince = (started: number): number => (performance.now() - started) / 1000;
 
 /** The base network: restored, loaded from elsewhere, or trained (Adam over every parameter). */
 async function basePhase(def: AnyExperiment, cfg: BaseConfig, seed: number, model: Module, hooks: PhaseHooks): Promise<PhaseRecord> {
@@ -167,7 +172,7 @@ async function maskPhase(
  * for all), so a loss that turns NaN or infinite stops the phase at the first such step — before its
  * checkpoint is written — with a NonFiniteLossError naming the phase and the step.
  */
-function readLosses(info: PhaseInfo, curve: LossPoint[], hooks: PhaseHooks): OnStep {
+export function readLosses(info: PhaseInfo, curve: LossPoint[], hooks: PhaseHooks): OnStep {
   let unread: Tensor[] = [];
   return async (step, loss) => {
     const onCurve = step % CURVE_EVERY === 0 || step === info.total - 1;

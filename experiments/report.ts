@@ -43,6 +43,7 @@ export function buildReport(ctx: ReportContext, results: SeedResult[]): Report {
   const iomin = perLayer((r) => r.iomin);
   const shared = meanStd(results.map((r) => r.totalShared));
   const several = results.length > 1;
+  const accuracy = tableStat(results.map((r) => r.accuracy), 'mean');
   return {
     experiment: ctx.def.name,
     size: ctx.size,
@@ -52,7 +53,7 @@ export function buildReport(ctx: ReportContext, results: SeedResult[]): Report {
     device: ctx.device,
     seconds: ctx.seconds,
     config: { ...ctx.cfg, compared: [a, b] },
-    accuracy: tableStat(results.map((r) => r.accuracy), 'mean'),
+    accuracy,
     accuracyStd: tableStat(results.map((r) => r.accuracy), 'std'),
     layers: r0.layerNames.map((name, i) => ({
       name,
@@ -66,18 +67,16 @@ export function buildReport(ctx: ReportContext, results: SeedResult[]): Report {
     ...(several ? { totalSharedStd: shared.std } : {}),
     sharedFraction: Object.fromEntries(Object.keys(r0.sharedFraction).map((m) => [m, mean(results.map((r) => r.sharedFraction[m]))])),
     confusion: Object.fromEntries(
-      Object.entries(r0.confusion).map(([mask, byOp]) => [
+      Object.entries(r0.confusion).map(([mask, rows]) => [
         mask,
-        Object.fromEntries(Object.entries(byOp).map(([op, c]) => [op, {
-          add: mean(results.map((r) => r.confusion[mask][op].add)),
-          mul: mean(results.map((r) => r.confusion[mask][op].mul)),
-          neither: mean(results.map((r) => r.confusion[mask][op].neither)),
-        }])),
+        Object.fromEntries(Object.keys(rows).map((row) => [row, meanOfKeys(results.map((r) => r.confusion[mask][row]))])),
       ]),
     ),
     histogram: { edges: r0.histogram.edges, counts: r0.histogram.counts },
     ...(r0.halfMask ? { halfMask: tableStat(results.map((r) => r.halfMask!), 'mean') } : {}),
     ...(r0.tokenRemoved ? { tokenRemoved: meanOfKeys(results.map((r) => r.tokenRemoved!)) } : {}),
+    ...(r0.reuse ? { reuse: tableStat(results.map((r) => r.reuse!.inside), 'mean'), reuseChance: tableStat(results.map((r) => r.reuse!.union), 'mean') } : {}),
+    ...(ctx.def.derived ? ctx.def.derived(accuracy) : {}),
     training: r0.training,
   };
 }

@@ -4,7 +4,8 @@ import type { Batch } from '../masking/train-stage.js';
 import type { BinaryMasks, MaskSet } from '../masking/mask-set.js';
 import type { Masked } from '../masking/masked-run.js';
 import type { Module } from '../models/module.js';
-import type { Confusion } from '../report/types.js';
+import type { PhaseHooks, PhaseRun, SeedResult } from './phases.js';
+import type { Confusion, Report } from '../report/types.js';
 
 export type Size = 'small' | 'paper';
 
@@ -46,7 +47,7 @@ export type Forward = (x: Tensor) => Tensor;
 
 export interface EvalResult {
   accuracy: number;
-  /** Per true op: how often the prediction equals the + result, the × result, or neither. */
+  /** The share of predictions per outcome (report/types.ts Confusion: a row of the confusion table). */
   confusion?: Confusion[string];
 }
 
@@ -74,6 +75,8 @@ export interface ExperimentDef<C extends BaseConfig = ArithConfig, M extends Mod
   evalMasks(stages: Record<string, MaskSet>, targetNames: readonly string[]): Record<string, BinaryMasks | null>;
   /** Whether the report has the half-mask test (default yes; SCAN leaves it out: its evaluation is costly). */
   halfMask?: boolean;
+  /** Report fields derived from the mean accuracies (class removal: the relative drops per class). */
+  derived?(accuracy: Record<string, Record<string, number>>): Partial<Report>;
   /** Experiment-specific figures for the report (SCAN: the output tokens' removed weights). */
   extra?(stages: Record<string, MaskSet>, cfg: C): Promise<ExtraAnalysis>;
   /** Called once before a run uses the data (scan-lstm: reads SCAN files from a folder the user named). */
@@ -85,11 +88,23 @@ export interface ExperimentDef<C extends BaseConfig = ArithConfig, M extends Mod
    * flags per target (class removal copies the output layer's mask from the full stage and freezes it).
    */
   stageSetup?(stage: string, set: MaskSet, earlier: Readonly<Record<string, MaskSet>>): boolean[];
+  /**
+   * The checkpoint names of a run, in order, when they are not 'base' then 'mask-<stage>' (permuted
+   * transfer: one per task, and how many is a setting).
+   */
+  phases?(cfg: C): string[];
+  /**
+   * Runs a seed's phases itself, when they are not "train a base net, then mask it stage by stage"
+   * (permuted transfer trains weights and masks together, task by task), with the same hooks.
+   */
+  runPhases?(run: PhaseRun, hooks: PhaseHooks): Promise<SeedResult>;
   /** An optional change to the base net after training (the double-add copy-weights control). */
   afterBase?(model: M, control: string | undefined): Promise<void>;
 }
 
 export interface ExtraAnalysis {
+  /** Permuted transfer: per layer and task, the share of the task's mask inside the earlier tasks' union, and the union's share of the layer. */
+  reuse?: { inside: Record<string, Record<string, number>>; union: Record<string, Record<string, number>> };
   /** Percent of each output token's decoder-row weights the jump mask removes compared with the full mask. */
   tokenRemoved?: Record<string, number>;
 }

@@ -3,7 +3,7 @@
  * mask is applied — K stochastic samples for training, the deterministic 1[l ≥ 0] for evaluation, the
  * inverted 1[l ≤ 0] for removal tests.
  */
-import { full } from '../engine/create.js';
+import { full, ones } from '../engine/create.js';
 import { maskedWeights } from '../engine/ops.js';
 import { noGrad } from '../engine/state.js';
 import type { Tensor } from '../engine/tensor.js';
@@ -54,6 +54,14 @@ export class MaskSet {
   /** Parameter substitutes for one training step: K masked samples of every target. */
   sample(samples: number): Map<Tensor, Tensor> {
     return new Map(this.targets.map((t, i) => [t.param, maskedWeights(this.logits[i], t.param, samples)]));
+  }
+
+  /**
+   * Like sample, with gradients for the weights too (training weights and mask together): the K samples of
+   * the mask alone (drawn as sample draws them), times the weight. Costs one more [K, …weight] tensor.
+   */
+  sampleTrainable(samples: number): Map<Tensor, Tensor> {
+    return new Map(this.targets.map((t, i) => [t.param, maskedWeights(this.logits[i], ones(t.param.shape), samples).mul(t.param)]));
   }
 
   /** The evaluation mask 1[l ≥ 0] (docs/method.md). */

@@ -2,10 +2,13 @@
  * Training one mask stage (docs/method.md): fresh Adam over the stage's logits only, K mask samples per step,
  * loss L_task + (β/B)·Σ l, gradient-norm clipping of the logit gradients, a fixed number of steps.
  * The base network is frozen and in evaluation mode; the caller supplies batches and the task loss.
+ * With `weights` the masked weights train together with the logits (permuted transfer,
+ * docs/experiments.md#permuted-transfer): one Adam over both, the clipping over both, and the weights
+ * marked frozen never move (their gradients are zeroed, so their Adam moments stay zero).
  */
 import { Adam } from '../engine/optim/adam.js';
 import { clipCoefficient } from '../engine/optim/clip.js';
-import { tidy } from '../engine/state.js';
+import { noGrad, tidy } from '../engine/state.js';
 import type { Tensor } from '../engine/tensor.js';
 import { withParams } from '../models/param-override.js';
 import type { MaskSet } from './mask-set.js';
@@ -52,17 +55,32 @@ export interface StageProgress {
   loss?: number;
 }
 
+/** Training the masked weights with the mask: per target, 1 where the weight stays fixed, 0 where it trains. */
+export interface WeightTraining {
+  frozen: Tensor[];
+}
+
 export class MaskStageTrainer {
   private readonly opt: Adam;
   private readonly trainable: Tensor[];
+  /** Per target, 1 where the weight trains (weight training only). */
+  private readonly weightUpdates: Tensor[] | null;
 
   /**
    * `frozen[i]` keeps logits i fixed (e.g. a layer's mask copied from another stage). `regRows` is the B
    * of β/B (default: the rows of each batch).
    */
-  constructor(readonly set: MaskSet, readonly config: MaskStageConfig, frozen: readonly boolean[] = [], private readonly regRows?: number) {
+  constructor(
+    readonly set: MaskSet, readonly config: MaskStageConfig, frozen: readonly boolean[] = [], private readonly regRows?: number,
+    weights?: WeightTraining,
+  ) {
     this.trainable = set.logits.filter((_, i) => !frozen[i]);
     set.logits.forEach((l, i) => l.requireGrad(!frozen[i]));
+    this.weightUpdates = weights ? noGrad(() => weights.frozen.map((f) => f.neg().add(1).keep())) : null;
+    if (weights) {
+      set.targets.forEach((t) => t.param.requireGrad(true));
+      this.trainable.push(...set.targets.map((t) => t.param));
+    }
     this.opt = new Adam(this.trainable, { lr: config.lr });
   }
 
@@ -71,14 +89,25 @@ export class MaskStageTrainer {
     return tidy(() => {
       this.opt.zeroGrad();
       const rows = this.regRows ?? batch.x.shape[0];
-      const task = withParams(this.set.sample(this.config.samples), () => taskLoss(batch));
+      const samples = this.weightUpdates ? this.set.sampleTrainable(this.config.samples) : this.set.sample(this.config.samples);
+      const task = withParams(samples, () => taskLoss(batch));
       const logitSum = this.set.logits.map((l) => l.sum()).reduce((a, b) => a.add(b));
       const total = task.add(logitSum.mul(this.config.beta / rows));
       total.backward();
+      if (this.weightUpdates) this.zeroFrozenWeightGrads(this.weightUpdates);
       const { coef } = clipCoefficient(this.trainable, this.config.clip);
       this.opt.step(coef);
       return total;
     });
+  }
+
+  private zeroFrozenWeightGrads(updates: Tensor[]): void {
+    noGrad(() => this.set.targets.forEach(({ param }, i) => {
+      if (!param.grad) return;
+      const kept = param.grad.mul(updates[i]).keep();
+      param.grad.dispose();
+      param.grad = kept;
+    }));
   }
 
   /**
@@ -108,5 +137,6 @@ export class MaskStageTrainer {
 
   dispose(): void {
     this.opt.dispose();
+    this.weightUpdates?.forEach((t) => t.dispose());
   }
 }

@@ -3,7 +3,9 @@
  * alone kept the task, and whether the masks have converged. Every sentence is computed from the report,
  * so it can never claim what the numbers contradict.
  */
-import type { Histogram, Report } from './types.js';
+import { classLabel, specificClasses } from './class-removal.js';
+import { transferFindings } from './transfer.js';
+import type { ClassDrop, Histogram, Report } from './types.js';
 
 const pct = (x: number): string => `${(x * 100).toFixed(1)}\u202f%`;
 
@@ -46,7 +48,8 @@ type Label = (key: string) => string;
  * `label` turns a task or eval-set key into the word a reader sees (add → +).
  */
 export function findings(r: Report, compared: readonly [string, string], label: Label = (k) => k): string[] {
-  return [...fullMaskFinding(r, label), ...(r.tokenRemoved ? scanFindings(r) : pairFindings(r, compared, label))];
+  const answer = r.reuse ? transferFindings(r) : r.classRemoval ? classFindings(r, r.classRemoval) : r.tokenRemoved ? scanFindings(r) : pairFindings(r, compared, label);
+  return [...fullMaskFinding(r, label), ...answer];
 }
 
 /** Does masking alone keep the task? The full mask against the unmasked net, per eval set. */
@@ -89,6 +92,24 @@ function pairFindings(r: Report, [a, b]: readonly [string, string], label: Label
           ? `removing them breaks ${ly} but not ${lx}`
           : 'removing them breaks neither';
     out.push(`Without the ${lx} mask's weights (¬${lx}): ${pct(inverse[x])} on ${lx} and ${pct(inverse[y])} on ${ly} — ${verdict}.`);
+  }
+  return out;
+}
+
+/** Class removal: does a mask trained without class c lose class c and (nearly) only class c? */
+function classFindings(r: Report, drops: Record<string, ClassDrop>): string[] {
+  const name = (k: string) => classLabel(r.config.dataset, k);
+  const classes = Object.keys(drops);
+  if (classes.length === 0) return [];
+  const specific = specificClasses(drops);
+  const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor((xs.length - 1) / 2)];
+  const out = [
+    `Removing a class's weights: the removed class loses a median ${pct(median(classes.map((c) => drops[c].removedDrop)))} of its full-mask accuracy, the worst-hit other class a median ${pct(median(classes.map((c) => drops[c].worstOtherDrop)))}.`,
+    `For ${specific.length} of ${classes.length} classes the removed class drops by at least 25 % and at least twice as much as any other class${specific.length ? ` (${specific.map(name).join(', ')})` : ''}: ${specific.length >= classes.length / 2 ? 'most classes have weights of their own' : 'most classes do not show weights of their own at this size'}.`,
+  ];
+  const rest = classes.filter((c) => !specific.includes(c));
+  if (rest.length > 0 && specific.length > 0) {
+    out.push(`Not so for ${rest.map((c) => `${name(c)} (own ${pct(drops[c].removedDrop)}, ${name(drops[c].worstOtherClass)} ${pct(drops[c].worstOtherDrop)})`).join(', ')}.`);
   }
   return out;
 }

@@ -6,9 +6,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { FONT, keyLabel, maskColor, maskLabel, orderMasks, reportPlots, setLabel, taskMasks, type ReportPlot } from './specs.js';
+import { keyLabel, maskColor, maskLabel, orderMasks, reportPlots, setLabel, taskMasks, type ReportPlot } from './specs.js';
 import { convergenceWarning, findings, undecidedShare } from './findings.js';
 import type { Report } from './types.js';
+import { FONT } from './spec-style.js';
 
 const LIBRARIES: [pkg: string, file: string][] = [
   ['vega', 'build/vega.min.js'],

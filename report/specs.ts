@@ -6,20 +6,9 @@
 import { CONVERGED_BELOW, UNDECIDED, unconverged } from './findings.js';
 import type { TopLevelSpec } from 'vega-lite';
 import type { LossPoint, Report, SweepPoint } from './types.js';
-
-const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
-export const FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif';
-/** Plot area width that fits the report's 880 px column. */
-const WIDTH = 760;
-
-const CONFIG = {
-  font: FONT,
-  view: { stroke: null },
-  axis: { labelColor: '#4b5563', titleColor: '#374151', titleFontWeight: 500, gridColor: '#eceef2',
-    domainColor: '#9ca3af', tickColor: '#9ca3af', labelFontSize: 11, titleFontSize: 11 },
-  legend: { labelColor: '#374151', titleColor: '#374151', labelFontSize: 11, titleFontSize: 11, titleFontWeight: 500 },
-  header: { labelFontSize: 12, labelColor: '#111827', titleFontSize: 11, titleColor: '#6b7280', titleFontWeight: 500 },
-} as const;
+import { classConfusionSpec, classDropSpec } from './class-removal-specs.js';
+import { reuseSpec } from './transfer.js';
+import { CONFIG, SCHEMA, WIDTH } from './spec-style.js';
 
 // ---- labels, order and colours ---------------------------------------------------------------
 
@@ -152,7 +141,7 @@ const OUTCOMES = { add: '= + result', mul: '= × result', neither: 'neither' } a
 
 /** Per mask (one panel each), per true op: the share of outputs equal to the + result, the × result, or neither. */
 export function confusionSpec(report: Report): TopLevelSpec | undefined {
-  if (!report.confusion) return undefined;
+  if (!report.confusion || report.classRemoval) return undefined;
   const masks = orderMasks(Object.keys(report.confusion));
   const values = masks.flatMap((m) => Object.entries(report.confusion![m]).flatMap(([op, row]) =>
     (Object.keys(OUTCOMES) as (keyof typeof OUTCOMES)[]).map((o, i) => ({
@@ -335,9 +324,17 @@ export const SWEEP_PLOT = {
 export function reportPlots(report: Report): ReportPlot[] {
   const [a, b] = taskMasks(report).map(setLabel);
   const plots: (Omit<ReportPlot, 'spec'> & { spec: TopLevelSpec | undefined })[] = [
+    { id: 'reuse', title: 'Do new tasks reuse the earlier tasks’ weights?', spec: reuseSpec(report),
+      caption: 'Per layer and task: the share of the new task’s mask that lies in U, the union of the earlier tasks’ masks (solid), against U’s share of the layer (dashed) — the share a mask blind to U would find there. Solid above dashed: the new task prefers the old weights. The first layer is drawn afresh for every task.' },
+    { id: 'class-drop', title: 'What removing a class costs', spec: classDropSpec(report),
+      caption: 'Per class: how much of its full-mask accuracy it loses when the mask is trained without it (red), beside the largest loss of any other class (grey). A tall red bar over a short grey one means that class had weights of its own.' },
+    { id: 'class-confusion', title: 'Confusion matrices', spec: classConfusionSpec(report),
+      caption: 'Top: the full mask’s predictions per true class (rows sum to 100 %). Below: each class-removal mask minus the full mask — blue where predictions grew, red where they shrank; a red diagonal cell alone means only the removed class was hit.' },
     { id: 'kept', title: 'Weights kept per layer', spec: keptSpec(report),
-      caption: `Each bar is the share of a layer's weights that a mask keeps; ${a} and ${b} masks far smaller than the full mask mean each task needs only a small sub-network.` },
-    { id: 'iou', title: `Overlap of the ${a} and ${b} masks per layer`, spec: iouSpec(report),
+      caption: report.classRemoval || report.reuse
+        ? 'Each bar is the share of a layer’s weights that a mask keeps (the full mask and each class-removal mask, or each task’s mask).'
+        : `Each bar is the share of a layer's weights that a mask keeps; ${a} and ${b} masks far smaller than the full mask mean each task needs only a small sub-network.` },
+    { id: 'iou', title: `Overlap of the ${a} and ${b} masks per layer`, spec: report.classRemoval || report.reuse ? undefined : iouSpec(report),
       caption: `Low IoU in the hidden layers means ${a} and ${b} use different weights; IoMin near 100 % would mean the smaller mask sits inside the larger one.` },
     { id: 'confusion', title: 'What each mask outputs', spec: confusionSpec(report),
       caption: 'For each mask and true operation, how often the output equals the + result, the × result, or neither: a + mask that answers × questions with the + result keeps + but has lost ×.' },

@@ -24,8 +24,22 @@ export interface LayerReport {
   iominStd?: number;
 }
 
-/** For addmul: how often the prediction equals the + result, the × result, or neither, per true op. */
-export type Confusion = Record<string, Record<'add' | 'mul' | 'neither', number>>;
+/**
+ * confusion[trueKey][outcome]: the share of predictions with each outcome. addmul: per true op, the
+ * outcomes add / mul / neither (the output equals the + result, the × result, or neither); class removal:
+ * per true class (class-c), the predicted class (class-c), i.e. the row-normalised confusion matrix.
+ */
+export type Confusion = Record<string, Record<string, number>>;
+
+/** Class removal, per removed class: relative drops against the full mask, (ref − new) / ref. */
+export interface ClassDrop {
+  /** The removed class's own relative drop (1 = it is never recognised any more). */
+  removedDrop: number;
+  /** The largest relative drop of any other class (negative when every other class improved). */
+  worstOtherDrop: number;
+  /** Which class that is. */
+  worstOtherClass: string;
+}
 
 export interface Histogram {
   /** Bin edges of the keep probability σ(logit), length bins + 1, from 0 to 1. */
@@ -70,8 +84,20 @@ export interface Report {
   totalSharedStd?: number;
   /** Shared fraction of each task mask: |M_i ∩ ∪_{j≠i} M_j| / |M_i|. */
   sharedFraction?: Record<string, number>;
-  /** confusion[mask][trueOp] for addmul (masks none, full, add, mul at least). */
+  /** confusion[mask][trueKey][outcome]: addmul (masks none, full, add, mul at least) and class removal (every mask). */
   confusion?: Record<string, Confusion>;
+  /**
+   * cnn-class-removal: per removed class (class-c), its relative drop and the worst other class's, each
+   * against the full mask's per-class accuracy (computed from the mean accuracies over seeds).
+   */
+  classRemoval?: Record<string, ClassDrop>;
+  /**
+   * permuted-transfer: reuse[layer][task] = the share of task p's kept weights that lie in U, the union of
+   * the masks of tasks 0 … p−1 (tasks from 1 on; mean over seeds).
+   */
+  reuse?: Record<string, Record<string, number>>;
+  /** permuted-transfer: U's share of each layer, per task: the reuse a mask blind to U would show by chance. */
+  reuseChance?: Record<string, Record<string, number>>;
   histogram?: Histogram;
   /** Half-mask test: accuracy[variant][evalSet] with only the early or only the late half of the layers masked. */
   halfMask?: Record<string, Record<string, number>>;

@@ -1,9 +1,9 @@
 /**
  * cnn-class-removal end to end on a tiny image set the test writes in IDX form (8×8 images, 10 classes):
  * what it masks (biases too), the output layer's mask copied from the full stage and kept frozen, and the
- * report's accuracy[mask][class].
+ * report's accuracy[mask][class], confusion rows and class drops.
  */
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -11,33 +11,13 @@ import * as ms from '../index.js';
 import { cnnClassRemoval, type ClassRemovalConfig } from '../experiments/class-removal.js';
 import { buildReport } from '../experiments/report.js';
 import { runSeed } from '../experiments/runner.js';
-
-/** An IDX file of unsigned bytes. */
-function idx(shape: number[], data: ArrayLike<number>): Uint8Array {
-  const out = new Uint8Array(4 + 4 * shape.length + data.length);
-  const view = new DataView(out.buffer);
-  view.setUint32(0, 0x0800 + shape.length);
-  shape.forEach((d, i) => view.setUint32(4 + 4 * i, d));
-  out.set(data, 4 + 4 * shape.length);
-  return out;
-}
-
-/** n images whose brightness pattern depends on the class, so a tiny net can learn something. */
-function images(n: number): { pixels: number[]; labels: number[] } {
-  const labels = Array.from({ length: n }, (_, i) => i % 10);
-  const pixels = labels.flatMap((c, i) => Array.from({ length: 64 }, (_, p) => ((p * (c + 1) + i) * 37) % 256));
-  return { pixels, labels };
-}
+import { writeImageSet } from './image-files.js';
 
 let dir: string;
 beforeAll(async () => {
   await ms.setBackend('cpu');
   dir = await mkdtemp(join(tmpdir(), 'ms-images-'));
-  for (const [part, n] of [['train', 100], ['t10k', 40]] as const) {
-    const { pixels, labels } = images(n);
-    await writeFile(join(dir, `${part}-images-idx3-ubyte`), idx([n, 8, 8], pixels));
-    await writeFile(join(dir, `${part}-labels-idx1-ubyte`), idx([n], labels));
-  }
+  await writeImageSet(dir, 8, { train: 100, test: 40 });
 });
 
 const tiny = (): ClassRemovalConfig => ({
@@ -54,6 +34,15 @@ describe('cnn-class-removal', () => {
     const report = buildReport({ def: cnnClassRemoval, size: 'small', cfg, backend: 'cpu', device: 'cpu', seconds: 0 }, [result]);
     expect(Object.keys(report.accuracy)).toEqual(['none', 'full', ...Array.from({ length: 10 }, (_, c) => `class-${c}`)]);
     expect(Object.keys(report.accuracy.full)).toEqual(Array.from({ length: 10 }, (_, c) => `class-${c}`));
+    // Confusion rows are the row-normalised confusion matrix: each sums to 1 (0 for a class the tiny
+    // hold-out has no rows of) and its diagonal is the accuracy.
+    for (const mask of ['full', 'class-3']) {
+      const sums = Object.values(report.confusion![mask]).map((row) => Object.values(row).reduce((a, b) => a + b, 0));
+      expect(sums.filter((s) => Math.abs(s - 1) < 1e-12).length).toBeGreaterThan(5);
+      expect(sums.every((s) => Math.abs(s - 1) < 1e-12 || s === 0)).toBe(true);
+      for (const [truth, row] of Object.entries(report.confusion![mask])) expect(row[truth]).toBeCloseTo(report.accuracy[mask][truth], 12);
+    }
+    expect(Object.keys(report.classRemoval!)).toEqual(Array.from({ length: 10 }, (_, c) => `class-${c}`));
     // The checkpoints hold each stage's logits: the output layer's are the full stage's, bit for bit;
     // a convolution's were trained anew (other data, other noise) and differ.
     const logits = async (stage: string) => ms.decodeSafetensors(await readFile(join(out, 'seed-1', `mask-${stage}.safetensors`))).tensors;

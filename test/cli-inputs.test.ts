@@ -52,9 +52,14 @@ describe('numbers and settings within bounds', () => {
     [['--config', '{"beta":1}'], '--config: set beta with --beta'],
     [['--config', '{"batch":10}'], '--config: batch (10) must be a multiple of samples, the mask samples per step (4)'],
     [['--config', 'hidden=3'], '--config must be a JSON object'],
+    [['--new-mask-init', '0'], '--new-mask-init is for permuted-transfer, not addmul-mlp'],
+    [['permuted-transfer', '--new-mask-init', '30'], "--new-mask-init must be a number from -20 to 20, got '30'"],
+    [['permuted-transfer', '--base-steps', '100'], 'permuted-transfer has no base training (weights and masks train together, task by task): --base-steps does not apply'],
+    [['permuted-transfer', '--config', '{"newMaskInit":0}'], '--config: set newMaskInit with --new-mask-init'],
   ])('%j: one line, exit code 2, nothing written', async (args, message) => {
     const out = join(await tempDir('ms-bounds-'), 'run');
-    const r = cli('run', 'addmul', '--backend', 'cpu', '--out', out, ...args);
+    const [experiment, rest] = args[0] === 'permuted-transfer' ? [args[0], args.slice(1)] : ['addmul', args];
+    const r = cli('run', experiment, '--backend', 'cpu', '--out', out, ...rest);
     expect(r.status, r.stderr).toBe(2);
     expect(oneLine(r.stderr)).toHaveLength(1);
     expect(r.stderr).toContain(message);

@@ -10,16 +10,7 @@ import { channelStats, normaliseImageSet } from '../data/image-normalise.js';
 import { FASHION_MNIST_DEBIAN_DIR, loadImageSet } from '../data/image-sets.js';
 import type { ImageSet } from '../data/image-split.js';
 import { splitValidation, validationRows } from '../data/validation-split.js';
-
-/** An IDX u8 file: magic 00 00 08 rank, big-endian dims, data. */
-function idxBytes(shape: number[], data: ArrayLike<number>, type = 0x08): Uint8Array {
-  const out = new Uint8Array(4 + 4 * shape.length + data.length);
-  out.set([0, 0, type, shape.length]);
-  const view = new DataView(out.buffer);
-  shape.forEach((d, i) => view.setUint32(4 + 4 * i, d, false));
-  out.set(Array.from(data), 4 + 4 * shape.length);
-  return out;
-}
+import { idxBytes } from './image-files.js';
 
 // 3 train and 2 test images of 4×5: pixel p of image i is (i * 20 + p) * 2, labels distinct per row.
 const H = 4;

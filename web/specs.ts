@@ -4,7 +4,8 @@
  * plots are report/specs.ts's, the same as report.html's.
  */
 import type { TopLevelSpec } from 'vega-lite';
-import { FONT, maskColor, maskLabel, setLabel } from '../report/specs.js';
+import { maskColor, maskLabel, setLabel } from '../report/specs.js';
+import { FONT } from '../report/spec-style.js';
 import type { HeatMap } from './protocol.js';
 
 const CONFIG = {

@@ -28,11 +28,24 @@ function layout(s: Conv2dSpec): Layout {
   return { cg, og: s.outC / s.groups, k: cg * s.kh * s.kw, positions, rows, cols: rows * positions };
 }
 
+/** The output columns ox whose input column ox·stride − pad + kx lies inside the image: [lo, hi). */
+function validColumns(s: Conv2dSpec, kx: number): [number, number] {
+  const lo = Math.max(0, Math.ceil((s.padW - kx) / s.strideW));
+  const hi = Math.min(s.outW, Math.floor((s.w - 1 + s.padW - kx) / s.strideW) + 1);
+  return [lo, Math.max(lo, hi)];
+}
+
 /**
- * Visits every (sample, group, window row kk, column j, input offset) of the unrolled input, where the
- * input offset is -1 for padding. Shared by im2col and its adjoint so both walk the same windows.
+ * The unrolled input's copy plan: one entry (colAt, xAt, lo, hi) per (sample, group, window row kk, batch
+ * row, output row) whose input row lies inside the image; the output columns lo ≤ ox < hi read
+ * x[xAt + ox·strideW] into col[colAt + ox]. Padding is never visited (it stays zero). im2col and its
+ * adjoint walk the same plan in tight loops; plans are kept per shape, as a network has few.
  */
-function eachWindow(s: Conv2dSpec, l: Layout, visit: (block: number, kk: number, j: number, at: number) => void): void {
+function windowPlan(s: Conv2dSpec, l: Layout): Int32Array {
+  const key = JSON.stringify(s);
+  let plan = plans.get(key);
+  if (plan) return plan;
+  const entries: number[] = [];
   for (let sample = 0; sample < s.samples; sample++) {
     for (let g = 0; g < s.groups; g++) {
       const block = (sample * s.groups + g) * l.k * l.cols;
@@ -40,16 +53,13 @@ function eachWindow(s: Conv2dSpec, l: Layout, visit: (block: number, kk: number,
         for (let ky = 0; ky < s.kh; ky++) {
           for (let kx = 0; kx < s.kw; kx++) {
             const kk = (c * s.kh + ky) * s.kw + kx;
+            const [lo, hi] = validColumns(s, kx);
+            if (lo >= hi) continue;
             for (let r = 0; r < l.rows; r++) {
               const plane = ((sample * l.rows + r) * s.inC + g * l.cg + c) * s.h * s.w;
               for (let oy = 0; oy < s.outH; oy++) {
                 const iy = oy * s.strideH - s.padH + ky;
-                const rowOk = iy >= 0 && iy < s.h;
-                for (let ox = 0; ox < s.outW; ox++) {
-                  const ix = ox * s.strideW - s.padW + kx;
-                  const at = rowOk && ix >= 0 && ix < s.w ? plane + iy * s.w + ix : -1;
-                  visit(block, kk, r * l.positions + oy * s.outW + ox, at);
-                }
+                if (iy >= 0 && iy < s.h) entries.push(block + kk * l.cols + r * l.positions + oy * s.outW, plane + iy * s.w - s.padW + kx, lo, hi);
               }
             }
           }
@@ -57,14 +67,35 @@ function eachWindow(s: Conv2dSpec, l: Layout, visit: (block: number, kk: number,
       }
     }
   }
+  plan = Int32Array.from(entries);
+  if (plans.size >= MAX_PLANS) plans.delete(plans.keys().next().value!);
+  plans.set(key, plan);
+  return plan;
 }
+const plans = new Map<string, Int32Array>();
+const MAX_PLANS = 32;
 
 function im2col(x: Float32Array, s: Conv2dSpec, l: Layout): Float32Array {
   const col = new Float32Array(s.samples * s.groups * l.k * l.cols);
-  eachWindow(s, l, (block, kk, j, at) => {
-    if (at >= 0) col[block + kk * l.cols + j] = x[at];
-  });
+  const plan = windowPlan(s, l);
+  const stride = s.strideW;
+  for (let e = 0; e < plan.length; e += 4) {
+    const colAt = plan[e], xAt = plan[e + 1], hi = plan[e + 3];
+    for (let ox = plan[e + 2]; ox < hi; ox++) col[colAt + ox] = x[xAt + ox * stride];
+  }
   return col;
+}
+
+/** The adjoint of im2col: every unrolled entry added back onto the input position it was read from. */
+function col2im(col: Float32Array, s: Conv2dSpec, l: Layout): Float32Array {
+  const dx = new Float32Array(s.batch * s.inC * s.h * s.w);
+  const plan = windowPlan(s, l);
+  const stride = s.strideW;
+  for (let e = 0; e < plan.length; e += 4) {
+    const colAt = plan[e], xAt = plan[e + 1], hi = plan[e + 3];
+    for (let ox = plan[e + 2]; ox < hi; ox++) dx[xAt + ox * stride] += col[colAt + ox];
+  }
+  return dx;
 }
 
 /** Moves between [batch, outC, positions] and the blocks [sample][group][og][rows · positions]. */
@@ -109,11 +140,7 @@ export function conv2dBackwardInputFast(dy: Float32Array, w: Float32Array, s: Co
   const l = layout(s);
   const dyBlocks = toBlocks(dy, s, l);
   const dcol = blockProducts(s, { m: l.k, n: l.cols, k: l.og, transA: true, transB: false, batchStrideA: l.og * l.k, batchStrideB: l.og * l.cols }, w, dyBlocks);
-  const dx = new Float32Array(s.batch * s.inC * s.h * s.w);
-  eachWindow(s, l, (block, kk, j, at) => {
-    if (at >= 0) dx[at] += dcol[block + kk * l.cols + j];
-  });
-  return dx;
+  return col2im(dcol, s, l);
 }
 
 export function conv2dBackwardWeightFast(x: Float32Array, dy: Float32Array, s: Conv2dSpec): Float32Array {
