@@ -12,8 +12,12 @@ export const LIMITS = {
   seed: 2 ** 31 - 1,
   seeds: 1000,
   beta: [1e-12, 100] as const,
+  /** permuted-transfer's --new-mask-init, a mask logit. */
+  maskInit: [-20, 20] as const,
   width: 100_000,
   listLength: 100,
+  /** Runs at a time in one sweep or worker process. */
+  workers: 256,
 };
 
 /** An integer in [min, max] (digits, or a number such as 1e4 that is an integer). */
@@ -45,12 +49,11 @@ export const listOf = (what: string, parse: (v: string) => number) => (v: string
 const OPTIONAL: Record<string, unknown> = { evalLimit: 1 };
 
 /** Configuration fields that have their own option. */
-const OWN_OPTION: Record<string, string> = { beta: '--beta', maskSteps: '--steps', baseSteps: '--base-steps', mode: '--mode', dataDir: '--data-dir', newMaskInit: '--new-mask-init' };
+export const OWN_OPTION: Record<string, string> = { beta: '--beta', maskSteps: '--steps', baseSteps: '--base-steps', mode: '--mode', dataDir: '--data-dir', newMaskInit: '--new-mask-init' };
 
 /**
- * `--config JSON`: fields of the experiment's configuration to change (e.g. {"hidden":[64,64]}). Each key
- * must be one the experiment has, each value of the same kind as its default: numbers finite and ≥ 0,
- * lists of positive integers (widths), strings. Throws a one-line Error otherwise.
+ * `--config JSON`: fields of the experiment's configuration to change (e.g. {"hidden":[64,64]}), checked by
+ * checkConfigFields. Throws a one-line Error otherwise.
  */
 export function configOverrides(json: string, defaults: BaseConfig): Partial<BaseConfig> {
   let parsed: unknown;
@@ -60,10 +63,30 @@ export function configOverrides(json: string, defaults: BaseConfig): Partial<Bas
     throw new Error(`--config must be a JSON object such as '{"hidden":[64,64]}' (${(e as Error).message})`);
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error(`--config must be a JSON object such as '{"hidden":[64,64]}'`);
-  const known = { ...OPTIONAL, ...(defaults as unknown as Record<string, unknown>) };
-  for (const [key, value] of Object.entries(parsed)) {
+  for (const key of Object.keys(parsed)) {
     if (OWN_OPTION[key]) throw new Error(`--config: set ${key} with ${OWN_OPTION[key]}`);
-    if (!(key in known)) throw new Error(`--config: unknown field '${key}' (the fields are ${Object.keys(known).filter((k) => !OWN_OPTION[k]).join(', ')})`);
+  }
+  return checkConfigFields(parsed as Record<string, unknown>, defaults, '--config');
+}
+
+/** The configuration fields `--config` sets (those without an option of their own). */
+export const configFieldNames = (defaults: BaseConfig): string[] => Object.keys({ ...OPTIONAL, ...defaults }).filter((k) => !OWN_OPTION[k]);
+
+/**
+ * Configuration fields to change: each key must be one the experiment has, each value of the same kind as
+ * its default: numbers finite and ≥ 0, lists of positive integers (widths), strings. Errors name the fields'
+ * place (`--config`, a sweep file's `set`) and a bad value as `name(key)` (`--config: hidden`, a sweep
+ * file's `grid.hidden[1]`). Throws a one-line Error.
+ */
+export function checkConfigFields(
+  fields: Record<string, unknown>,
+  defaults: BaseConfig,
+  where: string,
+  name = (key: string): string => `${where}: ${key}`,
+): Partial<BaseConfig> {
+  const known = { ...OPTIONAL, ...(defaults as unknown as Record<string, unknown>) };
+  for (const [key, value] of Object.entries(fields)) {
+    if (!(key in known)) throw new Error(`${where}: unknown field '${key}' (the fields are ${configFieldNames(defaults).join(', ')})`);
     const def = known[key];
     const ok = Array.isArray(def)
       ? Array.isArray(value) && value.length > 0 && value.every((x) => Number.isSafeInteger(x) && x >= 1 && x <= LIMITS.width)
@@ -72,10 +95,10 @@ export function configOverrides(json: string, defaults: BaseConfig): Partial<Bas
         : typeof value === typeof def;
     if (!ok) {
       const kind = Array.isArray(def) ? `a list of integers from 1 to ${LIMITS.width}` : typeof def === 'number' ? 'a number from 0 to 1e9' : `a ${typeof def}`;
-      throw new Error(`--config: ${key} must be ${kind}, got ${JSON.stringify(value)}`);
+      throw new Error(`${name(key)} must be ${kind}, got ${JSON.stringify(value)}`);
     }
   }
-  return parsed as Partial<BaseConfig>;
+  return fields as Partial<BaseConfig>;
 }
 
 /** Checks that hold for every experiment's configuration (after options and --config are applied). */

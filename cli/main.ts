@@ -1,8 +1,10 @@
 /**
  * The maskscope command line: `maskscope run <experiment>` trains the base network, every mask stage and
  * the analyses, with progress bars, checkpoints after each phase (a rerun resumes) and a report
- * (report.json + a self-contained report.html). Bad arguments: a one-line error and exit code 2.
+ * (report.json + a self-contained report.html); `maskscope sweep` runs many of them from a sweep file,
+ * here or through Redis on `maskscope worker`s. Bad arguments: a one-line error and exit code 2.
  */
+import { join } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { NonFiniteLossError } from '../masking/train-stage.js';
 import { EXPERIMENTS } from '../experiments/registry.js';
@@ -15,6 +17,8 @@ import { intIn, LIMITS, listOf, numberIn } from './args.js';
 import { scanDataCommand } from './data-command.js';
 import { Interrupted, signalExitCode } from './interrupt.js';
 import { runCommand, UsageError, type RunFlags } from './run-command.js';
+import { sweepCommand, sweepReportCommand, sweepStatusCommand, type SweepFlags } from './sweep-command.js';
+import { workerCommand, type WorkerFlags } from './worker-command.js';
 import { packageVersion } from './version.js';
 
 export function program(argv: readonly string[] = []): Command {
@@ -42,10 +46,44 @@ export function program(argv: readonly string[] = []): Command {
     .option('--mode <mode>', 'double-add-lstm: together (default) or only_one_io')
     .option('--data-dir <dir>', "scan-lstm, scan-transformer: SCAN's files (tasks_<part>_<split>.txt[.gz]) instead of generated ones; cnn-class-removal, permuted-transfer: the image set's files (IDX; CIFAR-10 binary for the CNN)")
     .option('--scan-dir <dir>', 'the same as --data-dir')
-    .option('--new-mask-init <x>', "permuted-transfer: initial mask logit of the weights outside the earlier tasks' masks (2, the default; 0 or -1 prefer the old weights)", numberIn('--new-mask-init', -20, 20))
+    .option('--new-mask-init <x>', "permuted-transfer: initial mask logit of the weights outside the earlier tasks' masks (2, the default; 0 or -1 prefer the old weights)", numberIn('--new-mask-init', ...LIMITS.maskInit))
     .option('--sweep-beta <list>', 'also run the mask stages for each β in a comma list (e.g. 1e-5,1e-4,1e-3)', listOf('--sweep-beta', numberIn('--sweep-beta', betaMin, betaMax)))
     .option('--sweep-width <list>', 'also train and mask networks of each hidden width (e.g. 128,256,512)', listOf('--sweep-width', intIn('--sweep-width', 1, LIMITS.width)))
+    .addOption(new Option('--sweep-child', 'progress to the parent process (maskscope sweep and worker start runs so)').hideHelp())
     .action((name: string, flags: RunFlags) => runCommand(name, flags, argv));
+  const sweep = cmd.command('sweep').description('many runs: a grid of settings × seeds from a sweep file, on this machine or on workers through Redis');
+  sweep
+    .command('run', { isDefault: true })
+    .description('run a sweep here (--workers N at a time) or queue it for maskscope worker (--queue); the default subcommand')
+    .argument('<file>', 'sweep file (JSON): {"experiment": …, "size": …, "seeds": …, "set": {…}, "grid": {…}}')
+    .option('--out <dir>', 'the sweep folder: runs/ and the report (default runs/<sweep file name>)')
+    .option('--workers <n>', 'runs at a time on this machine (default 1)', intIn('--workers', 1, LIMITS.workers))
+    .addOption(new Option('--backend <name>', 'for the runs on this machine: auto (the default) picks webgpu on a GPU, else cpu').choices(['auto', 'cpu', 'webgpu']))
+    .option('--queue <url>', 'queue the runs in Redis for maskscope worker (redis://[:password@]host:port[/db], rediss:// for TLS)')
+    .option('--wait', 'with --queue: show progress until every run has finished, then write the report')
+    .action((file: string, flags: SweepFlags) => sweepCommand(file, flags, argv));
+  sweep
+    .command('status')
+    .description("the sweep's runs in the queue: done, running, waiting, failed")
+    .argument('<file>', 'sweep file')
+    .requiredOption('--queue <url>', 'the Redis URL the sweep was queued at')
+    .action((file: string, flags: { queue: string }) => sweepStatusCommand(file, flags));
+  sweep
+    .command('report')
+    .description("write the sweep's report over the runs finished so far: DIR/report.json and report.html")
+    .argument('<file>', 'sweep file')
+    .option('--out <dir>', 'the sweep folder (default runs/<sweep file name>)')
+    .option('--queue <url>', 'take the results from the queue (else from DIR/runs/)')
+    .action((file: string, flags: { queue?: string; out?: string }) => sweepReportCommand(file, flags));
+  cmd
+    .command('worker')
+    .description("take runs from the sweeps' queue and run them, until Ctrl-C")
+    .requiredOption('--queue <url>', 'Redis URL (redis://[:password@]host:port[/db], rediss:// for TLS)')
+    .addOption(new Option('--backend <name>', 'auto picks webgpu on a GPU, else cpu').choices(['auto', 'cpu', 'webgpu']).default('auto'))
+    .option('--concurrency <n>', 'runs at a time', intIn('--concurrency', 1, LIMITS.workers), 1)
+    .option('--store <dir>', 'where the run folders go, one per run (a shared mount lets another worker resume a run)', join('runs', 'worker-store'))
+    .option('--lock-seconds <s>', "a dead worker's run goes to another worker after about this long", intIn('--lock-seconds', 1, 3600), 30)
+    .action((flags: WorkerFlags) => workerCommand(flags));
   cmd
     .command('data')
     .description('print a data set')

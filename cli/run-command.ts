@@ -25,6 +25,7 @@ import type { Report } from '../report/types.js';
 import { checkConfig, configOverrides, LIMITS } from './args.js';
 import { Interrupted, watchStopSignals } from './interrupt.js';
 import { progressPrinter, type ProgressPrinter } from './progress.js';
+import { parentPrinter } from './run-child.js';
 
 /** A usage error: printed as one line, exit code 2. */
 export class UsageError extends Error {
@@ -54,6 +55,8 @@ export interface RunFlags {
   newMaskInit?: number;
   sweepBeta?: number[];
   sweepWidth?: number[];
+  /** Started by a sweep or a worker (cli/run-child.ts): progress over IPC, stop when the parent goes. */
+  sweepChild?: boolean;
 }
 
 /** What run.json records: the folder's settings as a person reads them (each checkpoint records its own). */
@@ -113,12 +116,21 @@ async function checkWeights(def: AnyExperiment, cfg: BaseConfig, path: string): 
 /** --data-dir, or its older name --scan-dir. */
 const dataDirOf = (flags: RunFlags): string | undefined => flags.dataDir ?? flags.scanDir;
 
-export async function runCommand(name: string, flags: RunFlags, argv: readonly string[]): Promise<void> {
+/** The experiment a name or alias stands for, or a UsageError listing them. */
+export function experimentNamed(name: string): AnyExperiment {
   const def = findExperiment(name);
   if (!def) throw new UsageError(`unknown experiment '${name}' (choose one of: ${EXPERIMENTS.map((e) => [e.name, ...e.aliases].join(' / ')).join(', ')})`);
+  return def;
+}
+
+/**
+ * The checks of a run's options that need no files (a sweep makes them for each of its runs before it
+ * starts any): the variants the experiment has, the seed range, the configuration. Returns the resolved
+ * configuration; throws a UsageError.
+ */
+export function checkRunFlags(def: AnyExperiment, flags: RunFlags): BaseConfig {
   if (flags.control && def.afterBase === undefined) throw new UsageError(`${def.name} has no --control variants`);
-  const dataDir = dataDirOf(flags);
-  if (dataDir !== undefined && def.prepare === undefined) throw new UsageError(`--data-dir is for the experiments that read data files (scan-lstm, scan-transformer, cnn-class-removal, permuted-transfer), not ${def.name}`);
+  if (dataDirOf(flags) !== undefined && def.prepare === undefined) throw new UsageError(`--data-dir is for the experiments that read data files (scan-lstm, scan-transformer, cnn-class-removal, permuted-transfer), not ${def.name}`);
   if (flags.mode !== undefined && !def.modes?.includes(flags.mode)) {
     throw new UsageError(def.modes ? `${def.name}: --mode must be one of ${def.modes.join(', ')}, got '${flags.mode}'` : `${def.name} has no --mode variants`);
   }
@@ -127,11 +139,19 @@ export async function runCommand(name: string, flags: RunFlags, argv: readonly s
     throw new UsageError(`${def.name} has no base training (weights and masks train together, task by task): ${flags.weights !== undefined ? '--weights' : '--base-steps'} does not apply; --steps sets the steps per task`);
   }
   if (flags.seed + flags.seeds - 1 > LIMITS.seed) throw new UsageError(`--seed ${flags.seed} with --seeds ${flags.seeds} goes past the largest seed, ${LIMITS.seed}`);
+  return resolveConfig(def, flags);
+}
+
+export async function runCommand(name: string, flags: RunFlags, argv: readonly string[]): Promise<void> {
+  const def = experimentNamed(name);
+  const cfg = checkRunFlags(def, flags);
+  const dataDir = dataDirOf(flags);
   if (dataDir !== undefined && !(await stat(dataDir).catch(() => null))?.isDirectory()) throw new UsageError(`--data-dir ${dataDir} is not a folder`);
-  const cfg = resolveConfig(def, flags);
   const suffix = [flags.mode, flags.control, flags.newMaskInit !== undefined && `new-init-${flags.newMaskInit}`].filter(Boolean).map((s) => `-${s}`).join('');
   const out = flags.out ?? join('runs', `${def.name}-${flags.size}${suffix}`);
   const missing = await checkOutDir(out);
+  if (flags.sweepChild && !process.send) throw new UsageError('--sweep-child is for the runs that maskscope sweep and maskscope worker start');
+  const toParent = flags.sweepChild ? parentPrinter() : undefined;
 
   let printer: ProgressPrinter | undefined;
   const tellResume = (signal: string): void => {
@@ -154,7 +174,7 @@ export async function runCommand(name: string, flags: RunFlags, argv: readonly s
     });
     try {
       await removeStaleTempFiles(out);
-      printer = progressPrinter(flags.seeds);
+      printer = toParent ?? progressPrinter(flags.seeds);
       await runInFolder({ def, cfg, flags, out, backend: backend.name, device: backend.description, printer, check: stop.check });
     } finally {
       printer?.close();

@@ -1,6 +1,6 @@
 /** Builds report.json (report/types.ts) from the results of one or more seeds: mean ± std. */
 import { meanStd } from '../masking/analysis.js';
-import type { Report } from '../report/types.js';
+import type { Report, Stat } from '../report/types.js';
 import type { SeedResult } from './phases.js';
 import type { AnyExperiment, BaseConfig, Size } from './types.js';
 
@@ -20,6 +20,10 @@ const mean = (xs: number[]): number => meanStd(xs).mean;
 /** The mean over seeds of each key's value. */
 const meanOfKeys = (records: Record<string, number>[]): Record<string, number> =>
   Object.fromEntries(Object.keys(records[0]).map((k) => [k, mean(records.map((r) => r[k]))]));
+
+/** A report's accuracy table and its std table as one table of mean ± std (a sweep point's). */
+export const accuracyStats = (r: Pick<Report, 'accuracy' | 'accuracyStd'>): Record<string, Record<string, Stat>> =>
+  Object.fromEntries(Object.entries(r.accuracy).map(([mask, row]) => [mask, Object.fromEntries(Object.entries(row).map(([set, mean]) => [set, { mean, std: r.accuracyStd[mask][set] }]))]));
 
 export interface ReportContext {
   def: AnyExperiment;

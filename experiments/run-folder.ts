@@ -8,7 +8,7 @@ import { dirname, join, resolve } from 'node:path';
 import { readJsonFile } from '../engine/io/atomic-file.js';
 import { listCheckpoints } from '../engine/io/checkpoint.js';
 import type { Report } from '../report/types.js';
-import { buildReport } from './report.js';
+import { accuracyStats, buildReport } from './report.js';
 import { phaseSettings, settingsDiff, SettingsMismatchError, sweepSettings, type RunSettings } from './run-settings.js';
 import { readSeedResult, RESULT_FILE, type StoredResult } from './seed-results.js';
 import type { AnyExperiment, BaseConfig, Size } from './types.js';
@@ -27,9 +27,9 @@ const why = (e: unknown): string => {
 /**
  * Checks that --out is a folder or can be made one, without making it: the folders to create, outermost
  * first (empty when it exists). Each is then made by createOutDir, one at a time — a recursive mkdir never
- * returns on some paths (/proc/…).
+ * returns on some paths (/proc/…). `option` names the folder in errors (a worker's is --store).
  */
-export async function checkOutDir(out: string): Promise<string[]> {
+export async function checkOutDir(out: string, option = '--out'): Promise<string[]> {
   const missing: string[] = [];
   for (let dir = resolve(out); ; dir = dirname(dir)) {
     let info;
@@ -41,27 +41,34 @@ export async function checkOutDir(out: string): Promise<string[]> {
         missing.unshift(dir);
         continue;
       }
-      if (code === 'ENOTDIR') throw new OutDirError(`--out ${out}: a part of that path is a file, not a folder`);
-      throw new OutDirError(`--out ${out}: cannot use ${dir} (${why(e)})`);
+      if (code === 'ENOTDIR') throw new OutDirError(`${option} ${out}: a part of that path is a file, not a folder`);
+      throw new OutDirError(`${option} ${out}: cannot use ${dir} (${why(e)})`);
     }
     if (!info.isDirectory()) {
-      throw new OutDirError(dir === resolve(out) ? `--out ${out} is a file, not a folder` : `--out ${out}: ${dir} is a file, not a folder`);
+      throw new OutDirError(dir === resolve(out) ? `${option} ${out} is a file, not a folder` : `${option} ${out}: ${dir} is a file, not a folder`);
     }
     return missing;
   }
 }
 
-/** Makes the folders checkOutDir listed; on failure removes the ones it made and throws an OutDirError. */
-export async function createOutDir(out: string, missing: readonly string[]): Promise<void> {
+/**
+ * Makes the folders checkOutDir listed (one another process made meanwhile is taken as it is: two
+ * workers started at once on one store); on failure removes the ones it made and throws an OutDirError.
+ */
+export async function createOutDir(out: string, missing: readonly string[], option = '--out'): Promise<void> {
   const made: string[] = [];
   try {
     for (const dir of missing) {
-      await mkdir(dir);
-      made.push(dir);
+      try {
+        await mkdir(dir);
+        made.push(dir);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || !(await stat(dir)).isDirectory()) throw e;
+      }
     }
   } catch (e) {
     for (const dir of made.reverse()) await rmdir(dir).catch(() => {});
-    throw new OutDirError(`--out ${out}: cannot create the folder (${why(e)})`);
+    throw new OutDirError(`${option} ${out}: cannot create the folder (${why(e)})`);
   }
 }
 
@@ -174,7 +181,7 @@ export async function reportOf(ctx: FolderReportContext, stored: readonly Stored
     (sweeps[kind] ??= []).push({
       value,
       totalShared: { mean: rep.totalShared, std: rep.totalSharedStd ?? 0 },
-      accuracy: Object.fromEntries(Object.entries(rep.accuracy).map(([m, row]) => [m, Object.fromEntries(Object.entries(row).map(([set, mean]) => [set, { mean, std: rep.accuracyStd[m][set] }]))])),
+      accuracy: accuracyStats(rep),
     });
     seconds += point.reduce((sum, s) => sum + s.result.seconds, 0);
   }

@@ -31,15 +31,25 @@ export async function writeSeedResult(dir: string, entry: Omit<StoredResult, 'fo
 /** The stored result of seed folder `dir`, or null when it has none; a damaged file is an error naming it. */
 export async function readSeedResult(dir: string): Promise<StoredResult | null> {
   const path = join(dir, RESULT_FILE);
-  let raw: StoredResult;
+  let raw: unknown;
   try {
-    raw = await readJsonFile<StoredResult>(path, 'seed result');
+    raw = await readJsonFile<unknown>(path, 'seed result');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw e;
   }
-  if (raw?.format !== FORMAT || typeof raw.result !== 'object' || typeof raw.settings !== 'object') {
-    throw new Error(`seed result ${path} is not a ${FORMAT} record; delete it and run that seed again`);
+  return reviveSeedResult(raw, path, 'delete it and run that seed again');
+}
+
+/**
+ * A result record as JSON parsed it (a seed folder's file, or a sweep job's return value, which holds the
+ * file's record as it is): checked, with its non-finite numbers restored. `where` and `fix` name the
+ * record and the remedy in the error.
+ */
+export function reviveSeedResult(raw: unknown, where: string, fix: string): StoredResult {
+  const r = raw as StoredResult | null;
+  if (r?.format !== FORMAT || typeof r.result !== 'object' || typeof r.settings !== 'object') {
+    throw new Error(`seed result ${where} is not a ${FORMAT} record; ${fix}`);
   }
-  return JSON.parse(JSON.stringify(raw), reviver) as StoredResult;
+  return JSON.parse(JSON.stringify(r), reviver) as StoredResult;
 }

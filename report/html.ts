@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { keyLabel, maskColor, maskLabel, orderMasks, reportPlots, setLabel, taskMasks } from './specs.js';
+import { keyLabel, maskColor, maskLabel, orderMasks, reportPlots, setLabel, taskMasks, type ReportPlot } from './specs.js';
 import { convergenceWarning, findings, undecidedShare } from './findings.js';
 import type { Report } from './types.js';
 import { FONT } from './spec-style.js';
@@ -31,8 +31,8 @@ function inlineLibraries(): string {
   return libraryCache;
 }
 
-const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-const pct = (x: number, digits = 1) => `${(x * 100).toFixed(digits)}\u202f%`;
+export const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+export const pct = (x: number, digits = 1) => `${(x * 100).toFixed(digits)}\u202f%`;
 
 function duration(s: number): string {
   if (s < 60) return `${s.toFixed(1)} s`;
@@ -40,7 +40,7 @@ function duration(s: number): string {
   return `${Math.floor(s / 3600)} h ${String(Math.round((s % 3600) / 60)).padStart(2, '0')} min`;
 }
 
-function formatValue(v: unknown): string {
+export function formatValue(v: unknown): string {
   if (typeof v === 'number') {
     if (Number.isInteger(v)) return Math.abs(v) >= 10000 ? v.toLocaleString('en-US') : String(v);
     if (v !== 0 && Math.abs(v) < 0.01) return v.toExponential().replace(/\.?0*e/, 'e').replace('e+', 'e');
@@ -59,7 +59,7 @@ function flatConfig(config: Record<string, unknown>, prefix = ''): [string, stri
 }
 
 /** Cell background: green from 90 %, red-ish under 10 %, amber to yellow-green in between. */
-function cellStyle(v: number): string {
+export function cellStyle(v: number): string {
   if (v >= 0.9) return 'background:#d3f0d8;color:#14532d';
   if (v < 0.1) return 'background:#fbe0dc;color:#7f1d1d';
   const hue = Math.round(25 + ((v - 0.1) / 0.8) * 70);
@@ -131,7 +131,7 @@ function findingsSection(r: Report): string {
     'Each sentence is computed from this report’s numbers: a mask “breaks” a task when it leaves less than half of the unmasked accuracy.');
 }
 
-function section(id: string, title: string, body: string, how: string): string {
+export function section(id: string, title: string, body: string, how: string): string {
   return `<section id="${id}">\n<h2>${esc(title)}</h2>\n${body}\n<p class="how"><b>How to read this:</b> ${esc(how)}</p>\n</section>`;
 }
 
@@ -222,25 +222,33 @@ export function renderReportHtml(report: Report): string {
     const side = p.id === 'iou'
       ? `<div class="sidenum"><div class="num">${pct(report.totalShared)}${report.totalSharedStd ? `<span class="std">± ${(report.totalSharedStd * 100).toFixed(1)}</span>` : ''}</div><div class="lab">total shared</div></div>`
       : '';
-    return section(`section-${p.id}`, p.title, `${side}<div class="plot" id="plot-${p.id}"></div>`, p.caption);
+    return plotSection(p, side);
   });
+  return htmlPage(`${report.experiment} · maskscope report`, `${header(report)}
+${headline(report)}
+${findingsSection(report)}
+${accuracy}
+${plotSections.join('\n')}
+${halfMask}`, plots);
+}
+
+/** A plot's section: its title, where Vega-Lite draws it (htmlPage), its reading guide. */
+export const plotSection = (p: ReportPlot, side = ''): string => section(`section-${p.id}`, p.title, `${side}<div class="plot" id="plot-${p.id}"></div>`, p.caption);
+
+/** A page that opens offline: `body` in the report's layout and style, then Vega-Lite draws `plots` into their plotSections. */
+export function htmlPage(title: string, body: string, plots: readonly ReportPlot[]): string {
   const json = JSON.stringify(plots.map(({ id, spec }) => ({ id, spec }))).replace(/</g, '\\u003c');
   return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${esc(report.experiment)} · maskscope report</title>
+<title>${esc(title)}</title>
 <style>${CSS}</style>
 </head>
 <body>
 <main>
-${header(report)}
-${headline(report)}
-${findingsSection(report)}
-${accuracy}
-${plotSections.join('\n')}
-${halfMask}
+${body}
 <noscript><p>The plots need JavaScript; every number is also in report.json.</p></noscript>
 <footer>maskscope · differentiable weight masks after Csordás, van Steenkiste &amp; Schmidhuber, “Are Neural Nets Modular?” (ICLR 2021) · every number is also in report.json</footer>
 </main>

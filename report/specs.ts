@@ -194,12 +194,14 @@ export function histogramSpec(report: Report): TopLevelSpec | undefined {
   };
 }
 
-/** Total shared vs the swept value (left) and every mask's accuracy per eval set (right). */
-export function sweepSpec(report: Report, kind: 'beta' | 'width'): TopLevelSpec | undefined {
-  const points: SweepPoint[] | undefined = report.sweeps?.[kind];
+/**
+ * Total shared vs the swept value (left) and every mask's accuracy per eval set (right); `compared` are the
+ * two masks total shared compares (taskMasks).
+ */
+export function sweepSpec(points: readonly SweepPoint[] | undefined, kind: 'beta' | 'width', compared: [string, string]): TopLevelSpec | undefined {
   if (!points?.length) return undefined;
   const isBeta = kind === 'beta';
-  const [a, b] = taskMasks(report).map(setLabel);
+  const [a, b] = compared.map(setLabel);
   const xs = points.map((p) => p.value);
   const x = {
     field: 'value', type: 'quantitative' as const, title: isBeta ? 'β (mask loss weight)' : 'hidden width',
@@ -310,6 +312,14 @@ export function tokenRemovedSpec(report: Report): TopLevelSpec | undefined {
   };
 }
 
+/** Titles and reading guides of the β and width curves (a run's report and a sweep's). */
+export const SWEEP_PLOT = {
+  beta: { title: 'Sweep over β',
+    caption: 'Larger β prunes harder; a finding that holds at every β (sharing, which mask breaks which task) is not an artefact of one setting.' },
+  width: { title: 'Sweep over network width',
+    caption: 'Total shared against hidden width: the paper finds that wider networks share a smaller part of their weights between tasks.' },
+};
+
 /** Every plot the report has data for, in page order, with a title and a one-line reading guide. */
 export function reportPlots(report: Report): ReportPlot[] {
   const [a, b] = taskMasks(report).map(setLabel);
@@ -332,10 +342,8 @@ export function reportPlots(report: Report): ReportPlot[] {
       caption: 'For each output token, the share of its decoder output-row weights kept by the full mask that the jump mask drops: the jump train set never asks for JUMP in context, so its row loses the most.' },
     { id: 'histogram', title: 'Keep probabilities', spec: histogramSpec(report),
       caption: histogramCaption(report) },
-    { id: 'sweep-beta', title: 'Sweep over β', spec: sweepSpec(report, 'beta'),
-      caption: 'Larger β prunes harder; a finding that holds at every β (sharing, which mask breaks which task) is not an artefact of one setting.' },
-    { id: 'sweep-width', title: 'Sweep over network width', spec: sweepSpec(report, 'width'),
-      caption: 'Total shared against hidden width: the paper finds that wider networks share a smaller part of their weights between tasks.' },
+    { id: 'sweep-beta', ...SWEEP_PLOT.beta, spec: sweepSpec(report.sweeps?.beta, 'beta', taskMasks(report)) },
+    { id: 'sweep-width', ...SWEEP_PLOT.width, spec: sweepSpec(report.sweeps?.width, 'width', taskMasks(report)) },
     { id: 'loss', title: 'Loss curves', spec: lossSpec(report),
       caption: 'Base training and each mask stage (first seed); a stage loss includes the β·Σlogit term, so it keeps falling while the mask sheds weights.' },
   ];

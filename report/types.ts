@@ -110,3 +110,49 @@ export interface Report {
   /** Loss curves of base training and of each mask stage (first seed). */
   training?: { base: LossPoint[]; stages: Record<string, LossPoint[]> };
 }
+
+/** One grid point of a sweep (report.json of `maskscope sweep`): mean ± std over the seeds that finished. */
+export interface SweepReportPoint {
+  /** The grid's values at this point, by the sweep file's names (e.g. { beta: 0.0001, hidden: [256, 256] }). */
+  settings: Record<string, unknown>;
+  /** How many of the point's runs (one per seed) have finished; the figures below cover those. */
+  runs: number;
+  /** The seeds that finished. */
+  seeds: number[];
+  /** The resolved configuration of the point's runs. */
+  config: Record<string, unknown>;
+  /** The figures, present once a run has finished: as in a run's report.json. */
+  accuracy?: Record<string, Record<string, number>>;
+  accuracyStd?: Record<string, Record<string, number>>;
+  totalShared?: number;
+  totalSharedStd?: number;
+  sharedFraction?: Record<string, number>;
+  layers?: LayerReport[];
+}
+
+/** A curve against β or hidden width, at fixed values of the grid's other fields. */
+export interface SweepCurve {
+  kind: 'beta' | 'width';
+  /** The other grid fields' values along this curve ({} when the grid varies only this one). */
+  fixed: Record<string, unknown>;
+  points: SweepPoint[];
+}
+
+/** report.json of a sweep: every grid point and the curves; no wall times, so any two builds from the same results are equal. */
+export interface SweepReport {
+  experiment: string;
+  size: 'small' | 'paper';
+  seeds: number[];
+  /** The sweep file's fixed settings and grid, as written there. */
+  set: Record<string, unknown>;
+  grid: Record<string, unknown[]>;
+  /** Runs in the sweep (grid points × seeds), and how many have finished. */
+  runs: number;
+  finished: number;
+  /** The two masks whose overlap totalShared measures. */
+  compared: [string, string];
+  /** Backends and devices the finished runs ran on, e.g. "cpu: Node.js WebAssembly SIMD". */
+  devices: string[];
+  points: SweepReportPoint[];
+  curves: SweepCurve[];
+}

@@ -4,19 +4,17 @@
  * headless Chromium with the network blocked (screenshot in test-output/report.png).
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { chromium } from 'playwright-core';
+import { fileURLToPath } from 'node:url';
 import { compile } from 'vega-lite';
 import { describe, expect, it } from 'vitest';
 import { renderReportHtml } from '../report/html.js';
 import { convergenceWarning, findings, undecidedShare } from '../report/findings.js';
 import { maskLabel, reportPlots } from '../report/specs.js';
 import type { Report } from '../report/types.js';
+import { CHROMIUM, drawOffline } from './draw-offline.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const sample = JSON.parse(readFileSync(join(ROOT, 'test/fixtures/sample-report.json'), 'utf8')) as Report;
 
 describe('report.html', () => {
@@ -92,36 +90,11 @@ describe('report.html', () => {
   });
 
   it.skipIf(!existsSync(CHROMIUM))('draws every plot offline in Chromium', async () => {
-    const file = join(ROOT, 'test-output', 'report.html');
-    await mkdir(dirname(file), { recursive: true });
-    await writeFile(file, html);
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless=new', '--no-sandbox', '--no-first-run', '--disable-background-networking',
-        '--disable-component-update', '--disable-sync', '--disable-quic'],
-    });
-    try {
-      const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
-      const errors: string[] = [];
-      const blocked: string[] = [];
-      page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
-      page.on('pageerror', (e) => errors.push(String(e)));
-      await page.route('**/*', (r) => {
-        if (r.request().url().startsWith('file:')) return r.continue();
-        blocked.push(r.request().url());
-        return r.abort();
-      });
-      await page.goto(pathToFileURL(file).href);
-      await page.waitForFunction(() => document.documentElement.dataset.rendered === 'true', undefined, { timeout: 30_000 });
-      const plots = await page.$$eval('.plot', (els) => els.map((e) => ({ id: e.id, drawn: !!e.querySelector('svg, canvas') })));
-      expect(plots.length).toBe(6);
-      expect(plots.filter((p) => !p.drawn)).toEqual([]);
-      expect(errors).toEqual([]);
-      expect(blocked).toEqual([]);
-      await page.screenshot({ path: join(ROOT, 'test-output', 'report.png'), fullPage: true });
-    } finally {
-      await browser.close();
-    }
+    const { plots, errors, blocked } = await drawOffline(html, join(ROOT, 'test-output', 'report.html'), join(ROOT, 'test-output', 'report.png'));
+    expect(plots.length).toBe(6);
+    expect(plots.filter((p) => !p.drawn)).toEqual([]);
+    expect(errors).toEqual([]);
+    expect(blocked).toEqual([]);
   });
 });
 
