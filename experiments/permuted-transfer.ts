@@ -42,14 +42,17 @@ const PERMUTATION_STREAM = 0x7e11;
 
 /**
  * Paper: the authors' configuration (11 tasks × 30,000 steps; there is no separate base training).
- * Small: fewer tasks and steps for 2 CPU cores (docs/experiments.md#permuted-transfer).
+ * Small: hidden 256, 256, 64, 4 tasks × 1,000 steps, 2,000 test rows per task, for 2 CPU cores
+ * (docs/experiments.md#sizes).
  */
 export function permutedConfig(size: Size): PermutedConfig {
   const common = {
     dataset: 'fashion-mnist' as const, hidden: [800, 800, 64], batch: 128, baseSteps: 0, baseLr: 1e-2, baseClip: 1,
     maskLr: 1e-2, beta: 1.28e-3, samples: 8, maskClip: 1, evalBatch: 1000, newMaskInit: 2, usedMaskInit: 2, splitSeed: 0,
   };
-  return size === 'paper' ? { ...common, tasks: 11, maskSteps: 30_000 } : { ...common, tasks: 4, maskSteps: 500, evalLimit: 2000 };
+  return size === 'paper'
+    ? { ...common, tasks: 11, maskSteps: 30_000 }
+    : { ...common, hidden: [256, 256, 64], tasks: 4, maskSteps: 1_000, evalLimit: 2_000 };
 }
 
 /** Task p's pixel order: identity for task 0, else a permutation seeded by p. */
