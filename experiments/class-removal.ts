@@ -10,23 +10,20 @@ import { tensor } from '../engine/create.js';
 import { argmax, crossEntropy } from '../engine/ops.js';
 import { noGrad, tidy } from '../engine/state.js';
 import { drawIndex } from '../data/arithmetic.js';
-import { selectRows, type ImageSet, type ImageSplit } from '../data/image-split.js';
+import { selectRows } from '../data/image-split.js';
 import type { Masked } from '../masking/masked-run.js';
 import type { Batch } from '../masking/train-stage.js';
 import { ClassRemovalCnn } from '../models/cnn.js';
 import { classRemovalDrops } from '../report/class-removal.js';
+import { loadedImages, prepareImages, type ImageDataConfig, type LoadedImages } from './image-data.js';
 import type { BaseConfig, EvalResult, ExperimentDef, Size } from './types.js';
 
-export interface ClassRemovalConfig extends BaseConfig {
+export interface ClassRemovalConfig extends BaseConfig, ImageDataConfig {
   /** Which image set: fashion-mnist (the default, from its Debian package), mnist or cifar10. */
   dataset: 'fashion-mnist' | 'mnist' | 'cifar10';
-  /** A folder with the set's files (IDX or CIFAR-10 binary), instead of the default location. */
-  dataDir?: string;
   /** The four convolutions' channels. */
   channels: [number, number, number, number];
   dropout: boolean;
-  /** Seed of the 20 % validation hold-out. */
-  splitSeed: number;
   /** Evaluate on at most this many validation rows per class (all when absent: quick looks, tests). */
   evalLimit?: number;
   /** 'no-dropout': the variant without dropout. */
@@ -52,31 +49,12 @@ export function classRemovalConfig(size: Size): ClassRemovalConfig {
     : { ...common, channels: [8, 16, 32, 64], baseSteps: 1_000, maskSteps: 400, maskLr: 1e-2, beta: 3e-3, evalLimit: 300 };
 }
 
-/** The loaded, split and normalised data per (dataset, folder, split seed). */
-const loaded = new Map<string, ImageSet & { valid: ImageSplit }>();
-const dataKey = (cfg: ClassRemovalConfig): string => `${cfg.dataset}|${cfg.dataDir ?? ''}|${cfg.splitSeed}`;
-
-function data(cfg: ClassRemovalConfig): ImageSet & { valid: ImageSplit } {
-  const set = loaded.get(dataKey(cfg));
-  if (!set) throw new Error(`cnn-class-removal: the ${cfg.dataset} data was not loaded (prepare first)`);
-  return set;
-}
-
-/** Reads the image files (Node only: the import stays out of browser bundles), holds out 20 %, normalises. */
-async function prepare(cfg: ClassRemovalConfig): Promise<void> {
-  if (loaded.has(dataKey(cfg))) return;
-  const { loadImageSet } = await import('../data/image-sets.js');
-  const { splitValidation } = await import('../data/validation-split.js');
-  const { normaliseImageSet } = await import('../data/image-normalise.js');
-  const raw = await loadImageSet({ name: cfg.dataset, dataDir: cfg.dataDir });
-  const { set } = normaliseImageSet(splitValidation(raw, cfg.splitSeed));
-  loaded.set(dataKey(cfg), set as ImageSet & { valid: ImageSplit });
-}
+const data = (cfg: ClassRemovalConfig): LoadedImages => loadedImages('cnn-class-removal', cfg);
 
 /** Rows of `split` a phase trains on: all of them, or all but one class's for a class stage. */
 const rowsCache = new Map<string, Int32Array>();
 function phaseRows(cfg: ClassRemovalConfig, phase: string): Int32Array {
-  const key = `${dataKey(cfg)}|${phase}`;
+  const key = `${cfg.dataset}|${cfg.dataDir ?? ''}|${cfg.splitSeed}|${phase}`;
   let rows = rowsCache.get(key);
   if (!rows) {
     const { labels } = data(cfg).train;
@@ -136,5 +114,5 @@ export const cnnClassRemoval: ExperimentDef<ClassRemovalConfig, ClassRemovalCnn,
   maskBiases: true,
   derived: (accuracy) => ({ classRemoval: classRemovalDrops(accuracy) }),
   stageSetup: (stage, set, earlier) => (stage === 'full' ? [] : set.copyFrom(earlier.full, OUTPUT_LAYER)),
-  prepare,
+  prepare: (cfg) => prepareImages(cfg),
 };

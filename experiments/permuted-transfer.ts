@@ -12,6 +12,7 @@ import { noGrad, tidy } from '../engine/state.js';
 import { drawIndex } from '../data/arithmetic.js';
 import { seededPermutation } from '../data/permutation.js';
 import type { ImageSet, ImageSplit } from '../data/image-split.js';
+import { loadedImages, prepareImages, type ImageDataConfig, type LoadedImages } from './image-data.js';
 import type { Masked } from '../masking/masked-run.js';
 import type { Batch } from '../masking/train-stage.js';
 import { MLP } from '../models/mlp.js';
@@ -19,18 +20,15 @@ import { xavierParameters } from '../models/xavier.js';
 import { runPermutedPhases, taskNames } from './permuted-phases.js';
 import type { BaseConfig, EvalResult, ExperimentDef, Size } from './types.js';
 
-export interface PermutedConfig extends BaseConfig {
+export interface PermutedConfig extends BaseConfig, ImageDataConfig {
   /** Which image set: fashion-mnist (the default, from its Debian package) or mnist (from --data-dir). */
   dataset: 'fashion-mnist' | 'mnist';
-  dataDir?: string;
   /** Tasks, the first being the unpermuted images. */
   tasks: number;
   /** Initial mask logit of the weights outside U (2, 0 or -1 in the authors' three variants). */
   newMaskInit: number;
   /** Initial mask logit of the weights inside U. */
   usedMaskInit: number;
-  /** Seed of the 20 % validation hold-out (the train rows are the other 80 %). */
-  splitSeed: number;
   /** Evaluate each task on at most this many test rows (all when absent). */
   evalLimit?: number;
 }
@@ -77,26 +75,14 @@ function permutedRows(split: ImageSplit, rows: ArrayLike<number>, task: number):
   return out;
 }
 
-const loaded = new Map<string, ImageSet & { valid: ImageSplit }>();
-const dataKey = (cfg: PermutedConfig): string => `${cfg.dataset}|${cfg.dataDir ?? ''}|${cfg.splitSeed}`;
+const data = (cfg: PermutedConfig): LoadedImages => loadedImages('permuted-transfer', cfg);
 
-function data(cfg: PermutedConfig): ImageSet & { valid: ImageSplit } {
-  const set = loaded.get(dataKey(cfg));
-  if (!set) throw new Error(`permuted-transfer: the ${cfg.dataset} data was not loaded (prepare first)`);
-  return set;
-}
-
-/** Reads the image files (Node only), holds out 20 % for validation, normalises; checks they are 28×28 grey. */
-async function prepare(cfg: PermutedConfig): Promise<void> {
-  if (loaded.has(dataKey(cfg))) return;
-  const { loadImageSet } = await import('../data/image-sets.js');
-  const { splitValidation } = await import('../data/validation-split.js');
-  const { normaliseImageSet } = await import('../data/image-normalise.js');
-  const raw = await loadImageSet({ name: cfg.dataset, dataDir: cfg.dataDir });
-  const [, c, h, w] = raw.train.shape;
-  if (c * h * w !== PIXELS) throw new Error(`permuted-transfer: needs 28×28 grey images (MNIST, Fashion-MNIST), ${cfg.dataset} has ${c}×${h}×${w}`);
-  const { set } = normaliseImageSet(splitValidation(raw, cfg.splitSeed));
-  loaded.set(dataKey(cfg), set as ImageSet & { valid: ImageSplit });
+/** 28×28 grey images only: the permutations and the first layer are made for 784 pixels. */
+function checkPixels(cfg: PermutedConfig) {
+  return (set: ImageSet): void => {
+    const [, c, h, w] = set.train.shape;
+    if (c * h * w !== PIXELS) throw new Error(`permuted-transfer: needs 28×28 grey images (MNIST, Fashion-MNIST), ${cfg.dataset} has ${c}×${h}×${w}`);
+  };
 }
 
 /** Phase `task-p`, step `step`: a batch of train rows drawn with replacement, under permutation p. */
@@ -148,5 +134,5 @@ export const permutedTransfer: ExperimentDef<PermutedConfig, MLP, Batch> = {
   halfMask: false,
   maskBiases: true,
   runPhases: runPermutedPhases,
-  prepare,
+  prepare: (cfg) => prepareImages(cfg, checkPixels(cfg)),
 };
