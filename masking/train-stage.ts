@@ -76,7 +76,7 @@ export class MaskStageTrainer {
   ) {
     this.trainable = set.logits.filter((_, i) => !frozen[i]);
     set.logits.forEach((l, i) => l.requireGrad(!frozen[i]));
-    this.weightUpdates = weights ? noGrad(() => weights.frozen.map((f) => f.neg().add(1).keep())) : null;
+    this.weightUpdates = weights ? tidy(() => noGrad(() => weights.frozen.map((f) => f.neg().add(1).keep()))) : null;
     if (weights) {
       set.targets.forEach((t) => t.param.requireGrad(true));
       this.trainable.push(...set.targets.map((t) => t.param));
