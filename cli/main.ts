@@ -50,6 +50,7 @@ export function program(argv: readonly string[] = []): Command {
     .option('--sweep-beta <list>', 'also run the mask stages for each β in a comma list (e.g. 1e-5,1e-4,1e-3)', listOf('--sweep-beta', numberIn('--sweep-beta', betaMin, betaMax)))
     .option('--sweep-width <list>', 'also train and mask networks of each hidden width (e.g. 128,256,512)', listOf('--sweep-width', intIn('--sweep-width', 1, LIMITS.width)))
     .addOption(new Option('--sweep-child', 'progress to the parent process (maskscope sweep and worker start runs so)').hideHelp())
+    .addOption(new Option('--take-over-lock', "take over a run.lock left by another host (maskscope worker resuming a stalled job)").hideHelp())
     .action((name: string, flags: RunFlags) => runCommand(name, flags, argv));
   const sweep = cmd.command('sweep').description('many runs: a grid of settings × seeds from a sweep file, on this machine or on workers through Redis');
   sweep

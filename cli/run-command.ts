@@ -57,6 +57,8 @@ export interface RunFlags {
   sweepWidth?: number[];
   /** Started by a sweep or a worker (cli/run-child.ts): progress over IPC, stop when the parent goes. */
   sweepChild?: boolean;
+  /** A sweep worker resuming a stalled job: take over a run.lock left by another host. */
+  takeOverLock?: boolean;
 }
 
 /** What run.json records: the folder's settings as a person reads them (each checkpoint records its own). */
@@ -151,6 +153,7 @@ export async function runCommand(name: string, flags: RunFlags, argv: readonly s
   const out = flags.out ?? join('runs', `${def.name}-${flags.size}${suffix}`);
   const missing = await checkOutDir(out);
   if (flags.sweepChild && !process.send) throw new UsageError('--sweep-child is for the runs that maskscope sweep and maskscope worker start');
+  if (flags.takeOverLock && !flags.sweepChild) throw new UsageError('--take-over-lock is for the runs that maskscope worker resumes');
   const toParent = flags.sweepChild ? parentPrinter() : undefined;
 
   let printer: ProgressPrinter | undefined;
@@ -169,7 +172,7 @@ export async function runCommand(name: string, flags: RunFlags, argv: readonly s
     stop.check();
 
     await createOutDir(out, missing);
-    const lock = await acquireRunLock(out, commandLine(argv), (line) => say(line)).catch((e: NodeJS.ErrnoException) => {
+    const lock = await acquireRunLock(out, commandLine(argv), (line) => say(line), { takeOverOtherHosts: flags.takeOverLock }).catch((e: NodeJS.ErrnoException) => {
       throw e instanceof FolderBusyError ? e : new OutDirError(`--out ${out}: cannot write in the folder (${e.code ?? e.message})`);
     });
     try {

@@ -4,7 +4,8 @@
  * (cli/run-child.ts) into STORE/<id>/, reporting its phase and step as the job's progress and returning
  * the run's stored seed result as the job's value. A worker that dies holds its job only until its lock
  * runs out (--lock-seconds); BullMQ then hands the job to another worker, which resumes after the last
- * finished phase when the store is shared. Ctrl-C / SIGTERM: the runs under way stop after their current
+ * finished phase when the store is shared (taking over the run.lock the dead worker's run left, also from
+ * another host); a worker that cannot renew a job's lock stops that run, so two never write one folder. Ctrl-C / SIGTERM: the runs under way stop after their current
  * step and go back to the queue without using up a try.
  */
 import { hostname } from 'node:os';
@@ -49,6 +50,8 @@ export async function workerCommand(flags: WorkerFlags): Promise<void> {
   await createOutDir(flags.store, missing, '--store');
   const name = `${hostname()}:${process.pid}`;
   const children = new Set<ChildRun>();
+  /** The run of each job under way, by job id. */
+  const running = new Map<string, ChildRun>();
   let stopping: StopSignal | null = null;
 
   const runJob = async (job: Job<SweepRun>, token?: string): Promise<unknown> => {
@@ -58,7 +61,9 @@ export async function workerCommand(flags: WorkerFlags): Promise<void> {
     const started = performance.now();
     let total = 0;
     let sent = 0;
-    const child = startChildRun(runArgs(run, folder, flags.backend), (e) => {
+    // A job that stalled was given up by its worker's queue lock; its run.lock may name another host.
+    const args = [...runArgs(run, folder, flags.backend), ...(job.stalledCounter > 0 ? ['--take-over-lock'] : [])];
+    const child = startChildRun(args, (e) => {
       if (e.kind === 'note') return;
       if (e.kind === 'phase') total = e.total;
       if (e.kind === 'phase' && e.resumed) say(`run ${run.id}: ${e.phase} was done before, resumed from its checkpoint`);
@@ -69,8 +74,10 @@ export async function workerCommand(flags: WorkerFlags): Promise<void> {
       job.updateProgress({ phase: e.phase, step, total, worker: name } satisfies RunProgress).catch(() => {});
     });
     children.add(child);
+    running.set(job.id!, child);
     const end = await child.done;
     children.delete(child);
+    running.delete(job.id!);
     if (end.code === 0) {
       say(`run ${run.id} done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
       // The record as the file holds it (non-finite numbers as strings): JSON carries it unchanged.
@@ -93,6 +100,13 @@ export async function workerCommand(flags: WorkerFlags): Promise<void> {
     lockDuration: flags.lockSeconds * 1000,
     stalledInterval: flags.lockSeconds * 1000,
     maxStalledCount: MAX_STALLS,
+  });
+  // A job whose lock could not be renewed (Redis out of reach) may be handed to another worker: stop its run.
+  worker.on('lockRenewalFailed', (ids) => {
+    for (const id of ids) {
+      say(`run ${id}: the queue's lock on it was lost; stopping it (another worker may take it over)`);
+      running.get(id)?.stop('SIGTERM');
+    }
   });
   let lastError = '';
   worker.on('error', (e) => {

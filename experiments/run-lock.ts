@@ -105,12 +105,21 @@ async function readLock(path: string): Promise<LockRecord | null | 'gone'> {
   }
 }
 
+export interface LockOptions {
+  /**
+   * Take over a lock held by a process on another host, which cannot be checked from here: for a sweep
+   * worker resuming a run whose queue job stalled (its worker stopped renewing the job's lock, so the
+   * queue counts it as gone) on a store folder shared between machines.
+   */
+  takeOverOtherHosts?: boolean;
+}
+
 /**
  * Takes DIR/run.lock for this process, or throws a FolderBusyError naming the owner. A stale lock is taken
  * over and `onNote` gets one line about it. The lock is released by `release()` and, failing that, when
  * the process exits (however it exits short of SIGKILL); this process's temporary files go with it.
  */
-export async function acquireRunLock(dir: string, command: string, onNote: (line: string) => void): Promise<RunLock> {
+export async function acquireRunLock(dir: string, command: string, onNote: (line: string) => void, opts: LockOptions = {}): Promise<RunLock> {
   const path = join(dir, LOCK_FILE);
   const me: LockRecord = { pid: process.pid, host: hostname(), procStart: procStat(process.pid)?.start ?? null, started: new Date().toISOString(), command };
   const text = JSON.stringify(me) + '\n';
@@ -129,7 +138,8 @@ export async function acquireRunLock(dir: string, command: string, onNote: (line
       if (attempt >= 20) throw new FolderBusyError(`${dir}: cannot take ${path} over (it keeps changing); delete it if no maskscope run uses ${dir}`);
       const held = await readLock(path);
       if (held === 'gone') continue; // released meanwhile: try again
-      if (held && (held.host !== me.host || processAlive(held.pid, held.procStart))) {
+      const elsewhere = held && held.host !== me.host;
+      if (held && ((elsewhere && !opts.takeOverOtherHosts) || (!elsewhere && processAlive(held.pid, held.procStart)))) {
         const where = held.host === me.host ? `process ${held.pid}` : `process ${held.pid} on ${held.host}`;
         throw new FolderBusyError(
           `${dir} is in use by another maskscope run (${where}, since ${held.started}: ${held.command}); wait for it to end or choose another --out` +
@@ -137,7 +147,9 @@ export async function acquireRunLock(dir: string, command: string, onNote: (line
         );
       }
       if (await takeOver(path, tmp, held)) {
-        onNote(held ? `${path} was left by process ${held.pid}, which no longer runs: taken over` : `${path} could not be read: taken over`);
+        onNote(!held ? `${path} could not be read: taken over`
+          : elsewhere ? `${path} was left by process ${held.pid} on ${held.host}, whose queue job stalled: taken over`
+            : `${path} was left by process ${held.pid}, which no longer runs: taken over`);
         break;
       }
     }
@@ -146,7 +158,8 @@ export async function acquireRunLock(dir: string, command: string, onNote: (line
   }
   const releaseSync = (): void => {
     try {
-      if ((JSON.parse(readFileSync(path, 'utf8')) as LockRecord).pid === process.pid) unlinkSync(path);
+      const held = JSON.parse(readFileSync(path, 'utf8')) as LockRecord;
+      if (held.pid === process.pid && held.host === me.host) unlinkSync(path);
     } catch {
       // already gone
     }

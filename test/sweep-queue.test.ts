@@ -2,7 +2,8 @@
  * Sweeps through a real Redis (a redis-server of the test's own on a free loopback port): a sweep submitted
  * twice is queued once; a bad sweep file or an unreachable Redis gets one line and exit code 2 with nothing
  * queued; two workers run a sweep while one of them is killed with SIGKILL mid-run, every run completes
- * exactly once (the killed one resumed by the other worker), and the report equals, byte for byte, the
+ * exactly once (the killed one resumed by the other worker, which takes over the run.lock it left, named
+ * as another host's, as on a store shared between machines), and the report equals, byte for byte, the
  * one the local path (--workers 1, stopped by Ctrl-C and resumed) writes for the same sweep.
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -113,6 +114,10 @@ describe.skipIf(!available)('a sweep through Redis', () => {
     const runPid = (JSON.parse(readFileSync(join(store, run.id, 'run.lock'), 'utf8')) as { pid: number }).pid;
     expect(survivor.child.exitCode, survivor.output().stderr).toBe(null);
     killed.child.kill('SIGKILL');
+    // As if the store were shared between machines and the dead worker had run elsewhere: its run's lock
+    // names another host, which the survivor cannot check — it takes it over because the job stalled.
+    const foreign = { pid: 4_000_000, host: 'another-machine', procStart: null, started: new Date().toISOString(), command: 'maskscope run …' };
+    await writeFile(join(store, run.id, 'run.lock'), JSON.stringify(foreign) + '\n');
     const seedDir = join(store, run.id, `seed-${run.seed}`);
     expect(existsSync(join(seedDir, 'base.safetensors'))).toBe(true);
     expect(existsSync(join(seedDir, 'result.json'))).toBe(false);
