@@ -217,13 +217,13 @@ export class WebGpuBackend implements Backend {
 
   conv2d(x: Storage, w: Storage, spec: Conv2dSpec): Storage {
     const y = this.alloc('f32', spec.batch * spec.outC * spec.outH * spec.outW, 'conv2d');
-    this.runtime.run(CONV2D, [this.buf(x), this.buf(w), y.buffer], convUniforms(spec), y.size);
+    this.runtime.run(CONV2D, [this.buf(x), this.buf(w), y.buffer], convUniforms(spec));
     return y;
   }
 
   conv2dBackwardInput(dy: Storage, w: Storage, spec: Conv2dSpec): Storage {
     const dx = this.alloc('f32', spec.batch * spec.inC * spec.h * spec.w, 'conv2d');
-    this.runtime.run(CONV2D_BACKWARD_INPUT, [this.buf(dy), this.buf(w), dx.buffer], convUniforms(spec), dx.size);
+    this.runtime.run(CONV2D_BACKWARD_INPUT, [this.buf(dy), this.buf(w), dx.buffer], convUniforms(spec));
     return dx;
   }
 
