@@ -141,7 +141,7 @@ const OUTCOMES = { add: '= + result', mul: '= × result', neither: 'neither' } a
 
 /** Per mask (one panel each), per true op: the share of outputs equal to the + result, the × result, or neither. */
 export function confusionSpec(report: Report): TopLevelSpec | undefined {
-  if (!report.confusion || report.classRemoval) return undefined;
+  if (!report.confusion || report.classRemoval || Object.keys(report.confusion).length === 0) return undefined;
   const masks = orderMasks(Object.keys(report.confusion));
   const values = masks.flatMap((m) => Object.entries(report.confusion![m]).flatMap(([op, row]) =>
     (Object.keys(OUTCOMES) as (keyof typeof OUTCOMES)[]).map((o, i) => ({

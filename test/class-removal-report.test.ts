@@ -67,6 +67,11 @@ describe('class removal report', () => {
     expect(findings(r, ['full', 'class-0']).join(' ')).toContain('For 0 of 3 classes the removed class drops by at least 25 %');
   });
 
+  it('a report without confusion rows (permuted transfer) has no confusion plot', () => {
+    const r = { ...report(accuracy([0.09, 0.4, 0.45], [[0, 0.78, 0.5], [0.9, 0, 0.5], [0.45, 0.8, 0]])), confusion: {}, classRemoval: undefined };
+    expect(reportPlots(r).map((p) => p.id)).not.toContain('confusion');
+  });
+
   it('draws the drops and the confusion heat maps (full, then each stage minus full) instead of the pair plots', () => {
     const r = report(accuracy([0.09, 0.4, 0.45], [[0, 0.78, 0.5], [0.9, 0, 0.5], [0.45, 0.8, 0]]));
     const ids = reportPlots(r).map((p) => p.id);
