@@ -49,7 +49,8 @@ type Label = (key: string) => string;
  */
 export function findings(r: Report, compared: readonly [string, string], label: Label = (k) => k): string[] {
   const answer = r.reuse ? transferFindings(r) : r.classRemoval ? classFindings(r, r.classRemoval) : r.tokenRemoved ? scanFindings(r) : pairFindings(r, compared, label);
-  return [...fullMaskFinding(r, label), ...answer];
+  // Class removal's eval sets are classes: their names read better than class-<n>.
+  return [...fullMaskFinding(r, r.classRemoval ? (k) => classLabel(r.config.dataset, k) : label), ...answer];
 }
 
 /** Does masking alone keep the task? The full mask against the unmasked net, per eval set. */

@@ -60,6 +60,7 @@ describe('class removal report', () => {
     expect(text).toContain('(T-shirt/top, Trouser)');
     expect(text).toContain('most classes have weights of their own');
     expect(text).toContain('Not so for Pullover (own 10.0');
+    expect(text).toContain('on T-shirt/top (unmasked 90.0');
   });
 
   it('says so when no class shows weights of its own', () => {
