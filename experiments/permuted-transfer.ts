@@ -44,6 +44,7 @@ const PERMUTATION_STREAM = 0x7e11;
  * (docs/experiments.md#sizes).
  */
 export function permutedConfig(size: Size): PermutedConfig {
+  // baseSteps, baseLr and baseClip are unused (no base training): maskLr and maskClip drive the joint Adam.
   const common = {
     dataset: 'fashion-mnist' as const, hidden: [800, 800, 64], batch: 128, baseSteps: 0, baseLr: 1e-2, baseClip: 1,
     maskLr: 1e-2, beta: 1.28e-3, samples: 8, maskClip: 1, evalBatch: 1000, newMaskInit: 2, usedMaskInit: 2, splitSeed: 0,
