@@ -66,7 +66,9 @@ export async function loadImageSet({ name, dataDir }: LoadImageSetOptions): Prom
   const dir = dataDir ?? (name === 'fashion-mnist' ? FASHION_MNIST_DEBIAN_DIR : undefined);
   if (dir === undefined) throw new Error(`${name}: no data folder given — ${PROVIDER[name]}`);
   if (name === 'cifar10') {
-    const [train, test] = await Promise.all([readCifarSplit(dir, CIFAR_TRAIN_FILES), readCifarSplit(dir, CIFAR_TEST_FILES)]);
+    // One after the other, so that a missing file is always reported the same way (train's first).
+    const train = await readCifarSplit(dir, CIFAR_TRAIN_FILES);
+    const test = await readCifarSplit(dir, CIFAR_TEST_FILES);
     return { name, classes: CIFAR_CLASSES, train, test };
   }
   const train = await readIdxSplit(name, dir, 'train');
