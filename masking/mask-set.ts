@@ -61,8 +61,12 @@ export class MaskSet {
    * the mask alone (drawn as sample draws them), times the weight. Costs one more [K, …weight] tensor.
    */
   sampleTrainable(samples: number): Map<Tensor, Tensor> {
-    return new Map(this.targets.map((t, i) => [t.param, maskedWeights(this.logits[i], ones(t.param.shape), samples).mul(t.param)]));
+    // The all-ones "weights" the masks are drawn over: made once, not at every step.
+    this.unitWeights ??= this.targets.map((t) => ones(t.param.shape).keep());
+    const unit = this.unitWeights;
+    return new Map(this.targets.map((t, i) => [t.param, maskedWeights(this.logits[i], unit[i], samples).mul(t.param)]));
   }
+  private unitWeights?: Tensor[];
 
   /** The evaluation mask 1[l ≥ 0] (docs/method.md). */
   keep(): BinaryMasks {
@@ -98,6 +102,7 @@ export class MaskSet {
   }
 
   dispose(): void {
+    this.unitWeights?.forEach((u) => u.dispose());
     this.logits.forEach((l) => {
       l.grad?.dispose();
       l.dispose();
