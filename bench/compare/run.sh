@@ -10,6 +10,10 @@
 # To tell base training from mask training apart, run our mask stages on their trained net:
 #   /usr/bin/python3 bench/compare/export-weights.py runs/compare/addmul/theirs-seed-1 theirs-1.safetensors
 #   npx maskscope run addmul --weights theirs-1.safetensors --out runs/compare/addmul/ours-on-theirs-1
+# and theirs on ours (their loader reads DIR/0/model.pth):
+#   /usr/bin/python3 bench/compare/import-weights.py runs/compare/addmul/ours-seed-1/seed-1/base.safetensors DIR
+#   run-official NAME <the theirs arguments below> -seed 1 -restore_pretrained DIR
+# Base training alone, PyTorch beside ours from the same init and batches: base-probe.py and addmul-base.ts.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 exp=${1:?usage: bench/compare/run.sh addmul|double-add SEEDS [tab]}
