@@ -6,8 +6,9 @@
 import { ones } from '../engine/create.js';
 import { iominPerLayer, iouPerLayer, keptCounts, probabilityHistogram, sharedFractions, totalShared } from '../masking/analysis.js';
 import type { BinaryMasks, MaskSet } from '../masking/mask-set.js';
+import { settlingOf, type Snapshots } from '../masking/settling.js';
 import { maskedRun } from '../masking/masked-run.js';
-import type { Confusion } from '../report/types.js';
+import type { Confusion, Settling } from '../report/types.js';
 import type { Module } from '../models/module.js';
 import type { AnyExperiment, BaseConfig, ExtraAnalysis } from './types.js';
 
@@ -23,10 +24,13 @@ export interface Analysis extends ExtraAnalysis {
   sharedFraction: Record<string, number>;
   histogram: { edges: number[]; counts: Record<string, number[]> };
   halfMask?: Record<string, Record<string, number>>;
+  /** How kept counts and total shared moved over each stage's steps (absent for stages restored from old checkpoints). */
+  settling?: Settling;
 }
 
 export async function analyse(
   def: AnyExperiment, cfg: BaseConfig, seed: number, model: Module, layerNames: string[], stages: Record<string, MaskSet>,
+  snapshots: Record<string, Snapshots> = {},
 ): Promise<Analysis> {
   const targets = stages[def.stages[0]].targets;
   const runWith = (masks: BinaryMasks | null) => maskedRun(model, targets, masks);
@@ -59,6 +63,7 @@ export async function analyse(
     histogram.counts[name] = h.counts;
   }
   const taskMasks = Object.fromEntries(def.stages.slice(1).map((s) => [s, hostMasks[s]]));
+  const settling = settlingOf(snapshots, targets.map((t) => t.param.size), [a, b]);
   return {
     accuracy,
     confusion,
@@ -71,6 +76,7 @@ export async function analyse(
     sharedFraction: sharedFractions(taskMasks),
     histogram,
     ...(halfMask ? { halfMask } : {}),
+    ...(settling ? { settling } : {}),
     ...(def.extra ? await def.extra(stages, cfg) : {}),
   };
 }

@@ -11,6 +11,7 @@ import { manualSeed, noGrad, tidy } from '../engine/state.js';
 import type { Tensor } from '../engine/tensor.js';
 import { MaskSet, type MaskTarget } from '../masking/mask-set.js';
 import { NonFiniteLossError } from '../masking/train-stage.js';
+import { packKept, snapshotsFrom, snapshotSteps, snapshotTensors, type Snapshots } from '../masking/settling.js';
 import type { LossPoint } from '../report/types.js';
 import type { Module } from '../models/module.js';
 import { analyse, type Analysis } from './analyse.js';
@@ -99,16 +100,18 @@ export async function runPhases(run: PhaseRun, hooks: PhaseHooks = {}): Promise<
 
   const stages: Record<string, MaskSet> = {};
   const curves: Record<string, LossPoint[]> = {};
+  const snapshots: Record<string, Snapshots> = {};
   for (const stage of def.stages) {
-    const { set, record } = await maskPhase(def, cfg, seed, model, targets, stage, stages, hooks);
+    const { set, record, snapshots: taken } = await maskPhase(def, cfg, seed, model, targets, stage, stages, hooks);
     stages[stage] = set;
     curves[stage] = record.curve;
+    snapshots[stage] = taken;
     seconds += record.seconds;
   }
 
   hooks.onAnalyse?.();
   const started = performance.now();
-  const analysis = await analyse(def, cfg, seed, model, targets.map((t) => t.name), stages);
+  const analysis = await analyse(def, cfg, seed, model, targets.map((t) => t.name), stages, snapshots);
   seconds += secondsSince(started);
   Object.values(stages).forEach((s) => s.dispose());
   model.dispose();
@@ -143,13 +146,16 @@ async function basePhase(def: AnyExperiment, cfg: BaseConfig, seed: number, mode
 async function maskPhase(
   def: AnyExperiment, cfg: BaseConfig, seed: number, model: Module, targets: readonly MaskTarget[], stage: string,
   earlier: Readonly<Record<string, MaskSet>>, hooks: PhaseHooks,
-): Promise<{ set: MaskSet; record: PhaseRecord }> {
+): Promise<{ set: MaskSet; record: PhaseRecord; snapshots: Snapshots }> {
   const phase = `mask-${stage}`;
   const saved = await hooks.restore?.(phase);
   if (saved) {
     const set = new MaskSet(targets, targets.map((t) => saved.tensors[t.name]));
+    const snapshots = await snapshotsFrom(saved.tensors);
+    const logits = new Set(set.logits);
+    Object.values(saved.tensors).filter((t) => !logits.has(t)).forEach((t) => t.dispose());
     hooks.onPhase?.({ phase, stage, total: cfg.maskSteps, set }, true);
-    return { set, record: saved };
+    return { set, record: saved, snapshots };
   }
   manualSeed(phaseSeed(seed, phase));
   const set = new MaskSet(targets);
@@ -159,11 +165,19 @@ async function maskPhase(
   const frozen = def.stageSetup?.(stage, set, earlier) ?? [];
   const trainer = stageTrainer(def, cfg, set, frozen);
   const curve: LossPoint[] = [];
-  await trainer.runSteps((step) => def.batch(cfg, seed, stage, step), (b) => def.loss(model, b, cfg), readLosses(info, curve, hooks));
+  const readLoss = readLosses(info, curve, hooks);
+  const snapshotAt = new Set(snapshotSteps(cfg.maskSteps));
+  const snapshots: Snapshots = new Map();
+  await trainer.runSteps((step) => def.batch(cfg, seed, stage, step), (b) => def.loss(model, b, cfg), async (step, loss) => {
+    await readLoss(step, loss);
+    if (snapshotAt.has(step + 1)) snapshots.set(step + 1, packKept(await set.kept()));
+  });
   trainer.dispose();
-  const record = { tensors: set.named(), curve, seconds: secondsSince(started) };
+  const stored = snapshotTensors(snapshots);
+  const record = { tensors: { ...set.named(), ...stored }, curve, seconds: secondsSince(started) };
   await hooks.onFinished?.(info, record);
-  return { set, record };
+  Object.values(stored).forEach((t) => t.dispose());
+  return { set, record, snapshots };
 }
 
 /**

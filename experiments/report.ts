@@ -1,5 +1,6 @@
 /** Builds report.json (report/types.ts) from the results of one or more seeds: mean ± std. */
 import { meanStd } from '../masking/analysis.js';
+import { meanSettling } from '../masking/settling.js';
 import type { Report, Stat } from '../report/types.js';
 import type { SeedResult } from './phases.js';
 import type { AnyExperiment, BaseConfig, Size } from './types.js';
@@ -44,6 +45,7 @@ export function buildReport(ctx: ReportContext, results: SeedResult[]): Report {
   const shared = meanStd(results.map((r) => r.totalShared));
   const several = results.length > 1;
   const accuracy = tableStat(results.map((r) => r.accuracy), 'mean');
+  const settling = meanSettling(results.map((r) => r.settling));
   return {
     experiment: ctx.def.name,
     size: ctx.size,
@@ -77,6 +79,7 @@ export function buildReport(ctx: ReportContext, results: SeedResult[]): Report {
     ...(r0.tokenRemoved ? { tokenRemoved: meanOfKeys(results.map((r) => r.tokenRemoved!)) } : {}),
     ...(r0.reuse ? { reuse: tableStat(results.map((r) => r.reuse!.inside), 'mean'), reuseChance: tableStat(results.map((r) => r.reuse!.union), 'mean') } : {}),
     ...(ctx.def.derived ? ctx.def.derived(accuracy) : {}),
+    ...(settling ? { settling } : {}),
     training: r0.training,
   };
 }

@@ -50,7 +50,26 @@ type Label = (key: string) => string;
 export function findings(r: Report, compared: readonly [string, string], label: Label = (k) => k): string[] {
   const answer = r.reuse ? transferFindings(r) : r.classRemoval ? classFindings(r, r.classRemoval) : r.tokenRemoved ? scanFindings(r) : pairFindings(r, compared, label);
   // Class removal's eval sets are classes: their names read better than class-<n>.
-  return [...fullMaskFinding(r, r.classRemoval ? (k) => classLabel(r.config.dataset, k) : label), ...answer];
+  return [...fullMaskFinding(r, r.classRemoval ? (k) => classLabel(r.config.dataset, k) : label), ...answer, ...settlingFinding(r, compared, label)];
+}
+
+/** A figure that moves by less than this over the last third of the mask steps counts as settled. */
+export const SETTLED_WITHIN = 0.01;
+
+/** Have kept counts and total shared settled? How much they moved over the last third of the mask steps. */
+function settlingFinding(r: Report, [a, b]: readonly [string, string], label: Label): string[] {
+  const s = r.settling;
+  if (!s || s.steps.length < 3) return [];
+  const last = s.steps.length - 1;
+  const from = s.steps.findIndex((n) => n >= (2 * s.steps[last]) / 3);
+  if (from < 0 || from >= last) return [];
+  const keptMove = Math.max(...Object.values(s.kept).map((k) => Math.abs(k[last] - k[from])));
+  const sharedMove = Math.abs(s.shared[last] - s.shared[from]);
+  const settled = keptMove < SETTLED_WITHIN && sharedMove < SETTLED_WITHIN;
+  const steps = (n: number) => n.toLocaleString('en-US');
+  return [
+    `From mask step ${steps(s.steps[from])} to ${steps(s.steps[last])}, total shared (${label(a)} in ${label(b)}) went from ${pct(s.shared[from])} to ${pct(s.shared[last])} and no stage's kept share moved by more than ${(keptMove * 100).toFixed(1)} points: ${settled ? 'the figures have settled' : 'they are still moving, so a run with more steps per stage (--steps) would report other figures'}.`,
+  ];
 }
 
 /** Does masking alone keep the task? The full mask against the unmasked net, per eval set. */

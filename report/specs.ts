@@ -287,6 +287,32 @@ export function lossSpec(report: Report): TopLevelSpec | undefined {
   };
 }
 
+/** Where the masks settle: each stage's kept share (left) and total shared (right) against mask steps. */
+export function settlingSpec(report: Report): TopLevelSpec | undefined {
+  const s = report.settling;
+  if (!s || s.steps.length < 2) return undefined;
+  const stages = orderMasks(Object.keys(s.kept));
+  const kept = stages.flatMap((stage) => s.steps.map((step, i) => ({ step, mask: maskLabel(stage), value: s.kept[stage][i] })));
+  const shared = s.steps.map((step, i) => ({ step, value: s.shared[i] }));
+  const [a, b] = taskMasks(report).map(setLabel);
+  const x = { field: 'step', type: 'quantitative' as const, title: 'mask steps', axis: { values: s.steps, format: ',.0f' } };
+  const tip = [{ field: 'step', title: 'mask steps' }, { field: 'value', format: '.1%' }];
+  const panel = Math.floor(WIDTH / 2) - 30;
+  return {
+    $schema: SCHEMA, config: CONFIG, spacing: 36,
+    hconcat: [
+      { width: panel, height: 200, data: { values: kept },
+        mark: { type: 'line', point: { size: 40, filled: true }, strokeWidth: 1.8 },
+        encoding: { x, y: { field: 'value', type: 'quantitative', title: 'share of masked weights kept', axis: { format: '.0%' } },
+          color: { field: 'mask', type: 'nominal', scale: maskScale(stages), legend: { title: null, orient: 'top' } },
+          tooltip: [{ field: 'mask' }, ...tip] } },
+      { width: panel, height: 200, data: { values: shared },
+        mark: { type: 'line', point: { size: 60, filled: true }, color: '#7c3aed', strokeWidth: 2 },
+        encoding: { x, y: { field: 'value', type: 'quantitative', title: `total shared (${a} ∩ ${b} / ${a})`, scale: { zero: false }, axis: { format: '.0%' } }, tooltip: tip } },
+    ],
+  };
+}
+
 export interface ReportPlot {
   /** Element id suffix and key, e.g. "kept". */
   id: string;
@@ -344,6 +370,8 @@ export function reportPlots(report: Report): ReportPlot[] {
       caption: histogramCaption(report) },
     { id: 'sweep-beta', ...SWEEP_PLOT.beta, spec: sweepSpec(report.sweeps?.beta, 'beta', taskMasks(report)) },
     { id: 'sweep-width', ...SWEEP_PLOT.width, spec: sweepSpec(report.sweeps?.width, 'width', taskMasks(report)) },
+    { id: 'settling', title: 'Where the masks settle', spec: settlingSpec(report),
+      caption: `Kept weights of every stage and total shared of the ${a} and ${b} masks after each share of the mask steps (cut at probability 0.5): flat lines at the right mean a longer run (--steps) would report the same figures.` },
     { id: 'loss', title: 'Loss curves', spec: lossSpec(report),
       caption: 'Base training and each mask stage (first seed); a stage loss includes the β·Σlogit term, so it keeps falling while the mask sheds weights.' },
   ];

@@ -61,6 +61,13 @@ export interface LossPoint {
   loss: number;
 }
 
+/** report.json's settling: where kept counts and total shared stand after steps[i] mask steps. */
+export interface Settling {
+  steps: number[];
+  kept: Record<string, number[]>;
+  shared: number[];
+}
+
 export interface Report {
   experiment: string;
   size: 'small' | 'paper';
@@ -107,6 +114,11 @@ export interface Report {
    * the jump mask removes (mean over seeds).
    */
   tokenRemoved?: Record<string, number>;
+  /**
+   * How the masks moved with more steps: at a few step counts of every stage, the share of all masked weights
+   * each stage keeps (kept[stage][i]) and total shared of the compared masks (shared[i]); mean over seeds.
+   */
+  settling?: Settling;
   /** Loss curves of base training and of each mask stage (first seed). */
   training?: { base: LossPoint[]; stages: Record<string, LossPoint[]> };
 }

@@ -46,6 +46,14 @@ describe('experiment runs (cpu, tiny configuration)', () => {
     expect(Object.keys(report.confusion!.none)).toEqual(['add', 'mul']);
     expect(Object.keys(report.halfMask!)).toEqual(['early', 'late']);
     expect(report.histogram!.counts.full.reduce((a, b) => a + b)).toBe(42 * 24 + 24 * 24 + 24 * 20);
+    // The last snapshot of each stage is its final mask: the same kept counts and total shared as the report's.
+    const settling = report.settling!;
+    expect(settling.steps).toEqual([2, 4, 6, 8, 10, 12]);
+    const weights = report.layers.reduce((s, l) => s + l.weights, 0);
+    for (const stage of ['full', 'add', 'mul']) {
+      expect(settling.kept[stage].at(-1)).toBeCloseTo(report.layers.reduce((s, l) => s + l.kept[stage], 0) / weights, 12);
+    }
+    expect(settling.shared.at(-1)).toBeCloseTo(report.totalShared, 12);
   });
 
   it('an interrupted run resumes to the same report as an uninterrupted one', async () => {
