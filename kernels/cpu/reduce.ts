@@ -44,6 +44,7 @@ function reduceBlock(op: ReduceOp, x: Float32Array, shape: readonly number[], fi
   const reduced = sizeOf(shape.slice(first, last + 1));
   const inner = sizeOf(shape.slice(last + 1));
   const out = new Float32Array(outer * inner);
+  if (inner === 1) return reduceRuns(op, x, outer, reduced, out);
   const acc = new Float64Array(inner);
   for (let o = 0; o < outer; o++) {
     acc.fill(op === 'max' ? -Infinity : 0);
@@ -54,6 +55,24 @@ function reduceBlock(op: ReduceOp, x: Float32Array, shape: readonly number[], fi
       else for (let n = 0; n < inner; n++) if (x[base + n] > acc[n] || Number.isNaN(x[base + n])) acc[n] = x[base + n];
     }
     out.set(acc, o * inner);
+  }
+  return out;
+}
+
+/**
+ * reduceBlock's case inner = 1 (whole tensors, as gradient clipping's sums of squares; rows of a matrix): each
+ * output is one contiguous run, summed in a local float64 — the same additions in the same order, without a
+ * loop over a single accumulator per element.
+ */
+function reduceRuns(op: ReduceOp, x: Float32Array, outer: number, reduced: number, out: Float32Array): Float32Array {
+  for (let o = 0; o < outer; o++) {
+    const start = o * reduced;
+    const end = start + reduced;
+    let acc = op === 'max' ? -Infinity : 0;
+    if (op === 'sum') for (let i = start; i < end; i++) acc += x[i];
+    else if (op === 'sumsq') for (let i = start; i < end; i++) acc += x[i] * x[i];
+    else for (let i = start; i < end; i++) if (x[i] > acc || Number.isNaN(x[i])) acc = x[i];
+    out[o] = acc;
   }
   return out;
 }
