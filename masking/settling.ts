@@ -6,7 +6,6 @@
  */
 import { tensor } from '../engine/create.js';
 import type { Tensor } from '../engine/tensor.js';
-import type { Settling } from '../report/types.js';
 import { meanStd, totalShared } from './analysis.js';
 
 /** Snapshots per stage, evenly spaced, the last at the stage's final step. */
@@ -44,6 +43,15 @@ export function unpackKept(packed: Int32Array, sizes: readonly number[]): Uint8A
     for (let i = 0; i < n; i++, bit++) k[i] = (packed[bit >>> 5] >>> (bit & 31)) & 1;
     return k;
   });
+}
+
+/** report.json's settling: where kept counts and total shared stand after steps[i] mask steps. */
+export interface Settling {
+  steps: number[];
+  /** Stage → share of all masked weights it keeps, per snapshot. */
+  kept: Record<string, number[]>;
+  /** Total shared of the two compared stages, per snapshot. */
+  shared: number[];
 }
 
 /** A stage's snapshots: step count → packed kept flags. */

@@ -2,6 +2,9 @@
  * The shape of DIR/report.json, the file users script against and that report.html and the web demo
  * render. Fractions are in [0, 1]. Optional parts appear when the run produced them.
  */
+import type { Settling } from '../masking/settling.js';
+
+export type { Settling };
 
 /** mean ± std over seeds; std is 0 for a single seed. */
 export interface Stat {
@@ -59,13 +62,6 @@ export interface SweepPoint {
 export interface LossPoint {
   step: number;
   loss: number;
-}
-
-/** report.json's settling: where kept counts and total shared stand after steps[i] mask steps. */
-export interface Settling {
-  steps: number[];
-  kept: Record<string, number[]>;
-  shared: number[];
 }
 
 export interface Report {
