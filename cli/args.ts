@@ -45,8 +45,11 @@ export const listOf = (what: string, parse: (v: string) => number) => (v: string
   return values;
 };
 
-/** Optional configuration fields, absent from the defaults (scan-lstm: evaluate on at most this many rows per test set). */
-const OPTIONAL: Record<string, unknown> = { evalLimit: 1 };
+/**
+ * Optional configuration fields, absent from the defaults, with a value of their kind (scan-lstm's evalLimit: evaluate
+ * on at most this many rows per test set; authorsClip: the authors' gradient clipping in mask stages).
+ */
+const OPTIONAL: Record<string, unknown> = { evalLimit: 1, authorsClip: false };
 
 /** Configuration fields that have their own option. */
 export const OWN_OPTION: Record<string, string> = { beta: '--beta', maskSteps: '--steps', baseSteps: '--base-steps', mode: '--mode', dataDir: '--data-dir', newMaskInit: '--new-mask-init' };

@@ -20,6 +20,7 @@ export const stageTargets = (def: AnyExperiment, model: Module): MaskTarget[] =>
 /** A mask stage's settings, read from the experiment's config. */
 export const maskStageConfig = (cfg: BaseConfig): MaskStageConfig => ({
   steps: cfg.maskSteps, samples: cfg.samples, beta: cfg.beta, lr: cfg.maskLr, clip: cfg.maskClip,
+  ...(cfg.authorsClip ? { authorsClip: true } : {}),
 });
 
 /**

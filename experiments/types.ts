@@ -24,6 +24,12 @@ export interface BaseConfig {
   /** K, mask samples per step. */
   samples: number;
   maskClip: number;
+  /**
+   * Clip mask gradients as the authors' code does (docs/method.md#deviations): the frozen weights' gradients
+   * accumulate over a stage's steps and count in the global-norm clip, which scales them in place. Absent: the
+   * clip covers the logits alone.
+   */
+  authorsClip?: boolean;
   /** Rows per evaluation forward pass. */
   evalBatch: number;
 }

@@ -7,7 +7,7 @@
  * marked frozen never move (their gradients are zeroed, so their Adam moments stay zero).
  */
 import { Adam } from '../engine/optim/adam.js';
-import { clipCoefficient } from '../engine/optim/clip.js';
+import { clipCoefficient, clipGradNorm } from '../engine/optim/clip.js';
 import { noGrad, tidy } from '../engine/state.js';
 import type { Tensor } from '../engine/tensor.js';
 import { withParams } from '../models/param-override.js';
@@ -22,6 +22,13 @@ export interface MaskStageConfig {
   lr: number;
   /** Maximum global norm of the logit gradients. */
   clip: number;
+  /**
+   * The authors' clipping: their frozen weights keep requires_grad, so each step adds the weights' gradient
+   * (through the masked product) to what is there, and clip_grad_norm_ over every parameter counts that sum
+   * and scales it in place with the logits' gradients. Their IoUs depend on it (bench/RESULTS.md, addmul
+   * fidelity point 5). The sum starts empty at each stage (theirs also carries over between stages).
+   */
+  authorsClip?: boolean;
 }
 
 export interface Batch {
@@ -65,6 +72,8 @@ export class MaskStageTrainer {
   private readonly trainable: Tensor[];
   /** Per target, 1 where the weight trains (weight training only). */
   private readonly weightUpdates: Tensor[] | null;
+  /** authorsClip: the frozen weights whose gradients accumulate and count in the clip. */
+  private readonly accumulating: Tensor[] | null;
 
   /**
    * `frozen[i]` keeps logits i fixed (e.g. a layer's mask copied from another stage). `regRows` is the B
@@ -76,7 +85,14 @@ export class MaskStageTrainer {
   ) {
     this.trainable = set.logits.filter((_, i) => !frozen[i]);
     set.logits.forEach((l, i) => l.requireGrad(!frozen[i]));
+    if (config.authorsClip && weights) throw new Error('MaskStageTrainer: authorsClip clips frozen weights, it cannot be combined with weight training');
     this.weightUpdates = weights ? tidy(() => noGrad(() => weights.frozen.map((f) => f.neg().add(1).keep()))) : null;
+    this.accumulating = config.authorsClip ? set.targets.map((t) => t.param) : null;
+    this.accumulating?.forEach((p) => {
+      p.grad?.dispose();
+      p.grad = null;
+      p.requireGrad(true);
+    });
     if (weights) {
       set.targets.forEach((t) => t.param.requireGrad(true));
       this.trainable.push(...set.targets.map((t) => t.param));
@@ -89,12 +105,18 @@ export class MaskStageTrainer {
     return tidy(() => {
       this.opt.zeroGrad();
       const rows = this.regRows ?? batch.x.shape[0];
-      const samples = this.weightUpdates ? this.set.sampleTrainable(this.config.samples) : this.set.sample(this.config.samples);
+      const withWeightGrads = this.weightUpdates !== null || this.accumulating !== null;
+      const samples = withWeightGrads ? this.set.sampleTrainable(this.config.samples) : this.set.sample(this.config.samples);
       const task = withParams(samples, () => taskLoss(batch));
       const logitSum = this.set.logits.map((l) => l.sum()).reduce((a, b) => a.add(b));
       const total = task.add(logitSum.mul(this.config.beta / rows));
       total.backward();
       if (this.weightUpdates) this.zeroFrozenWeightGrads(this.weightUpdates);
+      if (this.accumulating) {
+        clipGradNorm([...this.trainable, ...this.accumulating], this.config.clip);
+        this.opt.step();
+        return total;
+      }
       const { coef } = clipCoefficient(this.trainable, this.config.clip);
       this.opt.step(coef);
       return total;
@@ -138,5 +160,10 @@ export class MaskStageTrainer {
   dispose(): void {
     this.opt.dispose();
     this.weightUpdates?.forEach((t) => t.dispose());
+    this.accumulating?.forEach((p) => {
+      p.grad?.dispose();
+      p.grad = null;
+      p.requireGrad(false);
+    });
   }
 }

@@ -96,3 +96,52 @@ describe('copying and freezing one layer of a mask from another stage', () => {
     expect(() => stage.copyFrom(full, ['nope'])).toThrow(/no masked parameter named 'nope'/);
   });
 });
+
+describe("the authors' clipping (authorsClip)", () => {
+  /** A tiny masked MLP trained for `steps` with the given clip; returns the final logits and the trainer's weights. */
+  async function train(clip: number, authorsClip: boolean, onStep?: (set: MaskSet, weights: ms.Tensor[]) => Promise<void>) {
+    await ms.setBackend('cpu');
+    ms.manualSeed(11);
+    const mlp = new ms.nn.MLP([6, 8, 3]);
+    mlp.parameters().forEach((p) => p.requireGrad(false));
+    const targets = maskTargets(mlp, { biases: false });
+    const weights = targets.map((t) => t.param);
+    const before = await Promise.all(weights.map((w) => w.toArray()));
+    const set = new MaskSet(targets);
+    const trainer = new MaskStageTrainer(set, { steps: 6, samples: 2, beta: 1e-2, lr: 0.1, clip, authorsClip }, []);
+    const x = ms.rand([8, 6]).keep();
+    const y = ms.tensor([0, 1, 2, 0, 1, 2, 0, 1], [8], 'i32').keep();
+    for (let step = 0; step < 6; step++) {
+      trainer.step({ x, y }, (b) => ms.crossEntropy(mlp.forward(b.x), b.y)).dispose();
+      await onStep?.(set, weights);
+    }
+    trainer.dispose();
+    for (const [i, w] of weights.entries()) expect(await w.toArray(), 'frozen weights never move').toEqual(before[i]);
+    return { logits: await Promise.all(set.logits.map((l) => l.toArray())), weights };
+  }
+  const norm = async (ts: (ms.Tensor | null)[]) => Math.sqrt((await Promise.all(ts.map((t) => (t ? t.toArray() : [])))).flatMap((a) => Array.from(a)).reduce((s, v) => s + v * v, 0));
+
+  it('without clipping at work it trains as the plain trainer (to float rounding: the logit gradient goes through W·m instead of m(W))', async () => {
+    const [withIt, without] = [(await train(1e9, true)).logits, (await train(1e9, false)).logits];
+    withIt.forEach((l, i) => l.forEach((v, j) => expect(v).toBeCloseTo(without[i][j], 5)));
+  });
+
+  it('counts the accumulated weight gradients in the clip and scales them in place; cleans up after itself', async () => {
+    const norms: number[] = [];
+    const { logits, weights } = await train(0.05, true, async (set, w) => {
+      norms.push(await norm([...set.logits.map((l) => l.grad), ...w.map((p) => p.grad)]));
+      expect(w.every((p) => p.grad !== null), 'the weights carry a gradient between steps').toBe(true);
+    });
+    for (const n of norms) expect(n).toBeLessThanOrEqual(0.05 * (1 + 1e-5));
+    expect(logits).not.toEqual((await train(0.05, false)).logits);
+    expect(weights.every((p) => p.grad === null && !p.requiresGrad)).toBe(true);
+  });
+
+  it('cannot be combined with weight training', async () => {
+    await ms.setBackend('cpu');
+    const mlp = new ms.nn.MLP([2, 2]);
+    const set = new MaskSet(maskTargets(mlp, { biases: false }));
+    expect(() => new MaskStageTrainer(set, { steps: 1, samples: 1, beta: 0, lr: 0.1, clip: 1, authorsClip: true }, [], undefined, { frozen: [ms.zeros([2, 2])] }))
+      .toThrow(/authorsClip clips frozen weights, it cannot be combined with weight training/);
+  });
+});
