@@ -17,7 +17,7 @@ export interface RunSettings {
 }
 
 /** Configuration fields only the mask stages read: the base network does not depend on them. */
-const MASK_ONLY: readonly string[] = ['beta', 'maskSteps', 'maskLr', 'maskClip', 'samples'];
+const MASK_ONLY: readonly string[] = ['beta', 'maskSteps', 'maskLr', 'maskClip', 'samples', 'authorsClip'];
 
 /**
  * What a phase depends on: a mask stage on everything, the base network on neither the mask stages'
