@@ -63,7 +63,7 @@ export async function analyse(
     histogram.counts[name] = h.counts;
   }
   const taskMasks = Object.fromEntries(def.stages.slice(1).map((s) => [s, hostMasks[s]]));
-  const settling = settlingOf(snapshots, targets.map((t) => t.param.size), [a, b]);
+  const settling = settlingOf(snapshots, targets.reduce((n, t) => n + t.param.size, 0), [a, b]);
   return {
     accuracy,
     confusion,

@@ -6,7 +6,7 @@
  */
 import { tensor } from '../engine/create.js';
 import type { Tensor } from '../engine/tensor.js';
-import { meanStd, totalShared } from './analysis.js';
+import { meanStd } from './analysis.js';
 
 /** Snapshots per stage, evenly spaced, the last at the stage's final step. */
 export const SNAPSHOTS = 6;
@@ -31,18 +31,22 @@ export function packKept(kept: readonly Uint8Array[]): Int32Array {
   return packed;
 }
 
-/** The inverse of packKept for targets of the given sizes. */
-export function unpackKept(packed: Int32Array, sizes: readonly number[]): Uint8Array[] {
-  const total = sizes.reduce((s, n) => s + n, 0);
-  if (packed.length !== Math.ceil(total / 32)) {
-    throw new Error(`unpackKept: ${packed.length} words cannot hold the kept flags of ${total} weights`);
+/** Set bits of a packed snapshot (the padding bits of the last word are zero). */
+function popcount(words: Int32Array): number {
+  let n = 0;
+  for (let w of words) {
+    for (; w !== 0; n++) w &= w - 1;
   }
-  let bit = 0;
-  return sizes.map((n) => {
-    const k = new Uint8Array(n);
-    for (let i = 0; i < n; i++, bit++) k[i] = (packed[bit >>> 5] >>> (bit & 31)) & 1;
-    return k;
-  });
+  return n;
+}
+
+/** Set bits of a AND b, word by word. */
+function popcountBoth(a: Int32Array, b: Int32Array): number {
+  let n = 0;
+  for (let i = 0; i < a.length; i++) {
+    for (let w = a[i] & b[i]; w !== 0; n++) w &= w - 1;
+  }
+  return n;
 }
 
 /** report.json's settling: where kept counts and total shared stand after steps[i] mask steps. */
@@ -73,21 +77,24 @@ export async function snapshotsFrom(tensors: Record<string, Tensor>): Promise<Sn
 
 
 /**
- * From every stage's snapshots, or undefined when a stage has none (an old checkpoint) or the stages were
- * snapshotted at different steps.
+ * From every stage's snapshots over `weights` masked weights, or undefined when a stage has none (an old
+ * checkpoint) or the stages were snapshotted at different steps. Total shared is Σ|A∩B| / Σ|A| over all
+ * tensors (masking/analysis.ts totalShared), so it is counted on the packed words directly.
  */
-export function settlingOf(snapshots: Record<string, Snapshots>, sizes: readonly number[], compared: readonly [string, string]): Settling | undefined {
+export function settlingOf(snapshots: Record<string, Snapshots>, weights: number, compared: readonly [string, string]): Settling | undefined {
   const stages = Object.keys(snapshots);
   const steps = [...(snapshots[compared[0]]?.keys() ?? [])];
   const same = (s: Snapshots) => s.size === steps.length && steps.every((n) => s.has(n));
   if (steps.length === 0 || !stages.every((name) => same(snapshots[name]))) return undefined;
-  const total = sizes.reduce((s, n) => s + n, 0);
-  const unpacked = (stage: string, n: number) => unpackKept(snapshots[stage].get(n)!, sizes);
-  const keptShare = (masks: Uint8Array[]) => masks.reduce((s, m) => s + m.reduce((c, v) => c + v, 0), 0) / total;
+  const at = (stage: string, n: number) => snapshots[stage].get(n)!;
+  const [a, b] = compared;
   return {
     steps,
-    kept: Object.fromEntries(stages.map((stage) => [stage, steps.map((n) => keptShare(unpacked(stage, n)))])),
-    shared: steps.map((n) => totalShared(unpacked(compared[0], n), unpacked(compared[1], n))),
+    kept: Object.fromEntries(stages.map((stage) => [stage, steps.map((n) => popcount(at(stage, n)) / weights)])),
+    shared: steps.map((n) => {
+      const kept = popcount(at(a, n));
+      return kept === 0 ? 0 : popcountBoth(at(a, n), at(b, n)) / kept;
+    }),
   };
 }
 

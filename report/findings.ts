@@ -54,7 +54,7 @@ export function findings(r: Report, compared: readonly [string, string], label: 
 }
 
 /** A figure that moves by less than this over the last third of the mask steps counts as settled. */
-export const SETTLED_WITHIN = 0.01;
+const SETTLED_WITHIN = 0.01;
 
 /** Have kept counts and total shared settled? How much they moved over the last third of the mask steps. */
 function settlingFinding(r: Report, [a, b]: readonly [string, string], label: Label): string[] {

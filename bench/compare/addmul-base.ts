@@ -14,12 +14,11 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { addmulConfig, addmulMlp } from '../../experiments/addmul.js';
-import { BaseTrainer } from '../../experiments/train-base.js';
+import { trainBaseSteps } from '../../experiments/train-base.js';
 import { phaseSeed } from '../../experiments/phases.js';
 import { addmulSample, drawIndex } from '../../data/arithmetic.js';
 import { manualSeed } from '../../engine/state.js';
 import { tensor } from '../../engine/create.js';
-import { disposeBatch } from '../../masking/train-stage.js';
 import type { RowModel } from '../../experiments/types.js';
 
 const cfg = addmulConfig('small');
@@ -58,16 +57,13 @@ async function train(seed: number, initFile: string | undefined, steps: number):
     }
     if (at !== flat.length) throw new Error(`${initFile}: ${flat.length} floats, the network has ${at}`);
   }
+  // Seeded as the runner's base phase (experiments/phases.ts), and trained by the runner's own loop.
   manualSeed(phaseSeed(seed, 'base'));
-  const trainer = new BaseTrainer(addmulMlp, model, cfg);
   const losses: number[] = [];
-  for (let step = 0; step < steps; step++) {
-    const batch = addmulMlp.batch(cfg, seed, 'base', step);
-    const loss = trainer.step(batch);
+  await trainBaseSteps(addmulMlp, model, { ...cfg, baseSteps: steps }, seed, async (_, loss) => {
     losses.push(await loss.item());
     loss.dispose();
-    disposeBatch(batch);
-  }
+  });
   const fifth = steps / 5;
   const meanLoss = [0, 1, 2, 3, 4].map((i) => +(losses.slice(i * fifth, (i + 1) * fifth).reduce((a, b) => a + b, 0) / fifth).toFixed(4));
   const accuracy: Record<string, number> = {};
