@@ -24,10 +24,15 @@ MASK_DIRS = {A: "stage_1", B: "stage_2"}
 
 
 def last_scalars(path):
-    last = {}
+    """The last value of every scalar; "validation/..." keys as they stood when base training ended (the
+    mask stages log the masked net's accuracy under the same keys)."""
+    last, base = {}, None
     for line in open(path):
-        last.update(json.loads(line))
-    return last
+        row = json.loads(line)
+        if base is None and any(k.startswith("analyzer/") for k in row):
+            base = {k: v for k, v in last.items() if k.startswith("validation/")}
+        last.update(row)
+    return {**last, **(base or {})}
 
 
 def their_accuracy(s, mask, on):
@@ -64,25 +69,28 @@ def stat(values):
     return f"{statistics.mean(values):.3f} ± {sd:.3f} (n={len(values)})"
 
 
-ours, theirs = {}, {}
-for path in sorted(glob.glob(os.path.join(root, "ours-seed-*", "report.json"))):
-    r = json.load(open(path))
-    ours[path] = r
+def reports(prefix):
+    return [json.load(open(p)) for p in sorted(glob.glob(os.path.join(root, prefix + "-seed-*", "report.json")))]
+
+
+ours, clip, theirs = reports("ours"), reports("ours-clip"), {}
 for run in sorted(glob.glob(os.path.join(root, "theirs-seed-*"))):
     if os.path.exists(os.path.join(run, "scalars.jsonl")):
         theirs[run] = (last_scalars(os.path.join(run, "scalars.jsonl")), run)
 
 masks = ["none", "full", A, f"not_{A}", B, f"not_{B}"]
-print(f"| {exp} | ours ({len(ours)} seeds) | authors' ({len(theirs)} seeds) |\n| --- | --- | --- |")
+print(f"| {exp} | ours ({len(ours)} seeds) | ours, authorsClip ({len(clip)} seeds) | authors' ({len(theirs)} seeds) |")
+print("| --- | --- | --- | --- |")
 for m in masks:
     for on in (A, B):
-        mine = [r["accuracy"].get(m, {}).get(on) for r in ours.values()]
+        mine = [stat([r["accuracy"].get(m, {}).get(on) for r in rs]) for rs in (ours, clip)]
         their = [their_accuracy(s, m, on) for s, _ in theirs.values()]
-        print(f"| accuracy {m} on {on} | {stat(mine)} | {stat(their)} |")
+        print(f"| accuracy {m} on {on} | {' | '.join(mine)} | {stat(their)} |")
 their_overlaps = [overlap(their_masks(run, A), their_masks(run, B)) for _, run in theirs.values()]
-n_layers = max([len(r["layers"]) for r in ours.values()] + [len(o[0]) for o in their_overlaps] + [0])
+n_layers = max([len(r["layers"]) for r in ours + clip] + [len(o[0]) for o in their_overlaps] + [0])
 for i in range(n_layers):
-    mine = [r["layers"][i]["iou"] for r in ours.values() if i < len(r["layers"])]
+    mine = [stat([r["layers"][i]["iou"] for r in rs if i < len(r["layers"])]) for rs in (ours, clip)]
     their = [o[0][i] for o in their_overlaps if i < len(o[0])]
-    print(f"| IoU layer {i} | {stat(mine)} | {stat(their)} |")
-print(f"| total shared | {stat([r['totalShared'] for r in ours.values()])} | {stat([o[1] for o in their_overlaps])} |")
+    print(f"| IoU layer {i} | {' | '.join(mine)} | {stat(their)} |")
+mine = [stat([r["totalShared"] for r in rs]) for rs in (ours, clip)]
+print(f"| total shared | {' | '.join(mine)} | {stat([o[1] for o in their_overlaps])} |")
