@@ -56,6 +56,15 @@ export interface AttentionMasks {
   keyLengths?: Tensor;
 }
 
+/** Keys and values of the attended positions, per head: [B, H, T, d_head] each. */
+export interface KeysValues {
+  k: Tensor;
+  v: Tensor;
+}
+
+/** [B, T, H·d_head] (or [B, T, H, 1, d_head]) → [B, H, T, d_head]. */
+const toHeads = (t: Tensor, heads: number, dHead: number): Tensor => t.reshape(t.shape[0], t.shape[1], heads, dHead).transpose(0, 2, 1, 3);
+
 export class MultiHeadAttention extends Module {
   readonly dataToQ: Linear;
   readonly dataToKv: Linear;
@@ -76,13 +85,22 @@ export class MultiHeadAttention extends Module {
 
   /** current [B, Tq, d] attends to attendTo [B, Tk, d] → [B, Tq, d]; `dropout` applies to the probabilities. */
   forward(current: Tensor, attendTo: Tensor, masks: AttentionMasks = {}, dropout = 0): Tensor {
-    const [batch, tq] = current.shape;
-    const tk = attendTo.shape[1];
-    const heads = (t: Tensor, steps: number) => t.reshape(batch, steps, this.heads, this.dHead).transpose(0, 2, 1, 3);
+    return this.attend(current, this.keysValues(attendTo), masks, dropout);
+  }
+
+  /** attendTo [B, Tk, d] → keys and values [B, H, Tk, d_head]: what greedy decoding computes once per position. */
+  keysValues(attendTo: Tensor): KeysValues {
+    const [batch, tk] = attendTo.shape;
     // Rows of data_to_kv interleave per head: [k_h, v_h] blocks of d_head.
     const [k, v] = split(this.dataToKv.forward(attendTo).reshape(batch, tk, this.heads, 2, this.dHead), [1, 1], 3);
-    const q = heads(this.dataToQ.forward(current), tq);
-    const out = scaledDotProductAttention(q, heads(k, tk), heads(v, tk), { ...masks, dropout });
+    return { k: toHeads(k, this.heads, this.dHead), v: toHeads(v, this.heads, this.dHead) };
+  }
+
+  /** current [B, Tq, d] attends to keys and values from keysValues → [B, Tq, d]. */
+  attend(current: Tensor, kv: KeysValues, masks: AttentionMasks = {}, dropout = 0): Tensor {
+    const [batch, tq] = current.shape;
+    const q = toHeads(this.dataToQ.forward(current), this.heads, this.dHead);
+    const out = scaledDotProductAttention(q, kv.k, kv.v, { ...masks, dropout });
     return this.merge.forward(out.transpose(0, 2, 1, 3).reshape(batch, tq, this.size));
   }
 
@@ -145,16 +163,30 @@ export class DecoderLayer extends Module {
     this.norms = [new PaperLayerNorm(size), new PaperLayerNorm(size), new PaperLayerNorm(size)];
   }
 
+  /** Teacher forcing: x [B, T, d] attends causally to itself, then to the encoder's memory. */
+  forward(x: Tensor, memory: Tensor, srcLengths: Tensor | undefined): Tensor {
+    const rate = this.training ? this.dropoutRate : 0;
+    return this.rest(this.selfAttn.forward(x, x, { causal: true }, rate), x, this.crossAttn.keysValues(memory), srcLengths);
+  }
+
   /**
-   * x [B, T, d] attends (causally) to `past` — itself in teacher forcing, or the cached inputs of earlier
-   * steps when decoding one step at a time (then no mask: every cached step is in the past).
+   * One greedy step: x [B, 1, d] attends to the cached keys and values of the earlier steps plus its own
+   * (no mask: every cached step is in the past), then to the memory's keys and values (computed once per
+   * sequence). Returns the output and the cache extended by this step.
    */
-  forward(x: Tensor, memory: Tensor, srcLengths: Tensor | undefined, past: Tensor | null = null): Tensor {
+  step(x: Tensor, memoryKv: KeysValues, srcLengths: Tensor | undefined, cache: KeysValues | null): { x: Tensor; cache: KeysValues } {
+    const own = this.selfAttn.keysValues(x);
+    const kv = cache ? { k: concat([cache.k, own.k], 2), v: concat([cache.v, own.v], 2) } : own;
+    return { x: this.rest(this.selfAttn.attend(x, kv), x, memoryKv, srcLengths), cache: kv };
+  }
+
+  /** Everything after the self-attention: residual and norm, cross-attention, feed-forward. */
+  private rest(selfAttended: Tensor, x: Tensor, memoryKv: KeysValues, srcLengths: Tensor | undefined): Tensor {
     const drop = (t: Tensor) => (this.training ? dropout(t, this.dropoutRate) : t);
     const [n1, n2, n3] = this.norms;
     const rate = this.training ? this.dropoutRate : 0;
-    x = n1.forward(x.add(drop(past ? this.selfAttn.forward(x, past, {}, rate) : this.selfAttn.forward(x, x, { causal: true }, rate))));
-    x = n2.forward(x.add(drop(this.crossAttn.forward(x, memory, { keyLengths: srcLengths }, rate))));
+    x = n1.forward(x.add(drop(selfAttended)));
+    x = n2.forward(x.add(drop(this.crossAttn.attend(x, memoryKv, { keyLengths: srcLengths }, rate))));
     return n3.forward(x.add(drop(this.linear2.forward(drop(this.linear1.forward(x).relu())))));
   }
 
@@ -245,20 +277,26 @@ export class Seq2SeqTransformer extends Module {
   }
 
   /**
-   * Greedy decoding for `steps` steps from SOS, one position at a time: each layer keeps its inputs of the
-   * earlier steps on the device and the new position attends to them (as the authors' one_step_forward).
+   * Greedy decoding for `steps` steps from SOS, one position at a time, as the authors' one_step_forward:
+   * each decoder layer projects the memory's keys and values once and caches the self-attention keys and
+   * values of the earlier steps on the device, so a step projects only its own position.
    */
   decodeGreedy(memory: Tensor, srcLengths: Tensor, steps: number): { logits: Tensor; tokens: Tensor } {
     const batch = memory.shape[0];
     let token = full([batch, 1], this.opts.sos, 'i32');
-    const past: (Tensor | null)[] = this.decoder.map(() => null);
+    const memoryKv = this.decoder.map((layer) => layer.crossAttn.keysValues(memory));
+    const caches: (KeysValues | null)[] = this.decoder.map(() => null);
     const logits: Tensor[] = [];
     const tokens: Tensor[] = [];
     for (let t = 0; t < steps; t++) {
       let x = this.embed(this.outputEmbedding, token, t);
       this.decoder.forEach((layer, i) => {
-        past[i] = past[i] ? concat([past[i]!, x], 1) : x;
-        x = layer.forward(x, memory, srcLengths, past[i]);
+        const out = layer.step(x, memoryKv[i], srcLengths, caches[i]);
+        // Outside autograd the previous, shorter cache is dead once extended: free it now rather than at
+        // the end of the enclosing tidy (a 1,024-row batch would otherwise hold every length's copy).
+        if (caches[i] && !out.cache.k.requiresGrad) [caches[i]!.k, caches[i]!.v].forEach((c) => c.dispose());
+        caches[i] = out.cache;
+        x = out.x;
       });
       const y = this.outputMap.forward(x).reshape(batch, -1);
       logits.push(y);

@@ -43,7 +43,7 @@ for (const backend of ['cpu', 'webgpu'] as const) {
       for (const [n, p] of net.namedParameters()) expectClose(await p.grad!.toArray(), fx.grads[n], 2e-4, `grad ${n}`);
     });
 
-    it('greedy decoding from cached layer inputs equals the authors’ one-step decoding', async () => {
+    it('greedy decoding from cached keys and values equals the authors’ one-step decoding', async () => {
       await ms.setBackend(backend);
       const net = loaded();
       const lengths = ms.tensor(fx.srcLengths, [3], 'i32');
