@@ -4,17 +4,28 @@
  * probabilities from it (as the GPU's fused kernels do) instead of storing the T×T matrix.
  */
 import type { AttentionSpec } from '../../engine/backend.js';
-import { bitsToUniform, randomBits, streamKeys } from '../../engine/random.js';
+import { bitsToUniform, randomBits, streamKeys, type StreamKeys } from '../../engine/random.js';
 
 /** The dropout factor of probability (row, key): 0 or 1/(1 − rate), from the counter RNG (1 without dropout). */
 export function dropFactor(s: AttentionSpec): (row: number, key: number) => number {
-  const { rate, seed, stream } = s.dropout;
-  if (rate === 0) return () => 1;
-  const keys = streamKeys(seed, stream);
-  // The rate and factor as f32, as the GPU holds them.
-  const threshold = Math.fround(rate);
-  const kept = Math.fround(1 / (1 - threshold));
+  if (s.dropout.rate === 0) return () => 1;
+  const { keys, threshold, kept } = dropParams(s);
   return (row, key) => (bitsToUniform(randomBits(keys, row * s.tk + key)) > threshold ? kept : 0);
+}
+
+/** dropFactor's factors of every (query row, key) at once, row-major [B·H·Tq, Tk]; null without dropout. */
+export function dropFactors(s: AttentionSpec): Float32Array | null {
+  if (s.dropout.rate === 0) return null;
+  const { keys, threshold, kept } = dropParams(s);
+  const out = new Float32Array(s.batch * s.heads * s.tq * s.tk);
+  for (let at = 0; at < out.length; at++) out[at] = bitsToUniform(randomBits(keys, at)) > threshold ? kept : 0;
+  return out;
+}
+
+/** The stream's keys, and the rate and factor as f32, as the GPU holds them. */
+function dropParams(s: AttentionSpec): { keys: StreamKeys; threshold: number; kept: number } {
+  const threshold = Math.fround(s.dropout.rate);
+  return { keys: streamKeys(s.dropout.seed, s.dropout.stream), threshold, kept: Math.fround(1 / (1 - threshold)) };
 }
 
 /** The keys query row i of batch row b may attend to: [0, end). */
