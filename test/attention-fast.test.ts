@@ -1,9 +1,12 @@
-/** The CPU's attention on the WebAssembly GEMM (kernels/cpu/attention.fast.ts) against the reference loops (attention.ts). */
-import { describe, it } from 'vitest';
+/** The CPU's fused WebAssembly attention (kernels/cpu/attention.fast.ts, wasm/attention.wat) against the reference loops (attention.ts). */
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
 import type { AttentionSpec } from '../engine/backend.js';
 import { uniformCpu } from '../engine/random.js';
 import { attentionBackwardCpu, attentionCpu } from '../kernels/cpu/attention.js';
-import { attentionBackwardFast, attentionFast } from '../kernels/cpu/attention.fast.js';
+import { attentionBackwardFast, attentionFast, wasmAttentionAvailable } from '../kernels/cpu/attention.fast.js';
 import { expectClose } from './checks/kernel-checks.js';
 
 const spec = (batch: number, heads: number, tq: number, tk: number, dHead: number, causal: boolean, hasLengths: boolean, rate = 0): AttentionSpec =>
@@ -14,13 +17,32 @@ const cases: [string, AttentionSpec, number[]][] = [
   ['Tq 7 Tk 33, d 25, key lengths with an empty row', spec(3, 2, 7, 33, 25, false, true), [33, 0, 5]],
   ['T 33, causal, dropout 0.2', spec(1, 2, 33, 33, 25, true, false, 0.2), []],
   ['T 50, d 25, SCAN-sized with key lengths and dropout 0.1', spec(8, 4, 50, 50, 25, false, true, 0.1), [50, 12, 7, 50, 33, 1, 2, 49]],
+  ['decoding: Tq 1, Tk 30, d 16 (whole blocks of 4 keys)', spec(5, 4, 1, 30, 16, false, true), [30, 28, 4, 3, 1]],
+  ['Tq 6 Tk 9, d 64, causal with key lengths and dropout 0.5', spec(3, 2, 6, 9, 64, true, true, 0.5), [9, 5, 2]],
 ];
 
-describe('attention on the WebAssembly GEMM', () => {
+describe('attention in WebAssembly SIMD', () => {
+  it('runs the wasm kernels in Node 20 (not the fallback), and the committed module is attention.wat assembled', () => {
+    expect(wasmAttentionAvailable()).toBe(true);
+    const committed = readFileSync(fileURLToPath(new URL('../kernels/cpu/wasm/attention.wasm.ts', import.meta.url)), 'utf8');
+    const script = fileURLToPath(new URL('../kernels/cpu/wasm/build-wasm.mjs', import.meta.url));
+    expect(committed, 'attention.wasm.ts is stale: run `node kernels/cpu/wasm/build-wasm.mjs`').toBe(
+      execFileSync(process.execPath, [script, '--stdout', 'attention'], { encoding: 'utf8' }));
+  });
+
   for (const [name, s, lengths] of cases) {
     it(`${name}: output and the q, k, v gradients equal the reference`, () => {
       const rows = s.batch * s.heads;
       const [q, k, v] = [s.tq, s.tk, s.tk].map((t, i) => uniformCpu(rows * t * s.dHead, 7, i).map((x) => 2 * x - 1));
+      if (s.hasLengths) {
+        // Keys past a row's length are padding: NaN there must not reach any result (the kernels read keys
+        // 4 at a time, so a block that ran past the length would multiply NaN by a zero weight).
+        for (let bh = 0; bh < rows; bh++) {
+          const from = Math.min(s.tk, lengths[Math.floor(bh / s.heads)]);
+          k.fill(NaN, (bh * s.tk + from) * s.dHead, (bh + 1) * s.tk * s.dHead);
+          v.fill(NaN, (bh * s.tk + from) * s.dHead, (bh + 1) * s.tk * s.dHead);
+        }
+      }
       const dout = uniformCpu(rows * s.tq * s.dHead, 7, 9).map((x) => 2 * x - 1);
       const lens = Int32Array.from(lengths);
       const ref = attentionCpu(q, k, v, lens, s);

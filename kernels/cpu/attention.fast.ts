@@ -1,83 +1,155 @@
 /**
- * Scaled dot-product attention on the WebAssembly GEMM (matmul.fast.ts), the contracts of attention.ts:
- * per (batch, head) the score matrix S = q·kᵀ/√d is formed, masked and soft-maxed row by row (with the
- * dropout factors), and multiplied by v; the backward forms dS the same way. Unlike the GPU kernels it
- * keeps the [Tq, Tk] matrices (for all heads at once), which the CPU's memory affords at SCAN's sizes.
+ * Scaled dot-product attention by the fused WebAssembly SIMD kernels of wasm/attention.wat, the contracts
+ * of attention.ts: one (batch·head, query row) at a time, its scores in a scratch row, so no [Tq, Tk]
+ * matrix is formed and nothing is packed per product. (An earlier path formed the score matrices with
+ * 1,024 small GEMM products at SCAN's shape and spent most of its time packing them: bench/RESULTS.md.)
+ * The operands are copied into the module's memory with each row padded to a multiple of 4 channels, the
+ * results copied out. Where wasm SIMD is missing or the operands exceed its 1 GiB memory, the reference
+ * loops of attention.ts run instead.
  */
-import type { AttentionSpec, MatmulSpec } from '../../engine/backend.js';
-import { dropFactors, keyEnd } from './attention.js';
-import { matmulFast } from './matmul.fast.js';
+import type { AttentionSpec } from '../../engine/backend.js';
+import { attentionBackwardCpu, attentionCpu, dropFactors, keyEnd } from './attention.js';
+import { attentionWasmBase64 } from './wasm/attention.wasm.js';
 
-/** Batched products over the batch·heads matrices: [bh, m, k] · [bh, k, n]. */
-function products(a: Float32Array, b: Float32Array, s: AttentionSpec, m: number, n: number, k: number, transA: boolean, transB: boolean): Float32Array {
-  const spec: MatmulSpec = { batch: s.batch * s.heads, m, n, k, transA, transB, batchStrideA: m * k, batchStrideB: k * n };
-  return matmulFast(a, b, spec);
+const MAX_BYTES = 1 << 30;
+
+interface AttentionExports {
+  memory: WebAssembly.Memory;
+  forward(q: number, k: number, v: number, out: number, maxes: number, sums: number, ends: number, factors: number, dropout: number,
+    bh: number, tq: number, tk: number, dp: number, scale: number, scratch: number): void;
+  backward(q: number, k: number, v: number, out: number, dout: number, lse: number, ends: number, factors: number, dropout: number,
+    dq: number, dk: number, dv: number, bh: number, tq: number, tk: number, dp: number, scale: number, scratch: number): void;
 }
 
-/** The probabilities P [bh, tq, tk] (zeros at masked keys) and each row's log-sum-exp. */
-function probabilities(q: Float32Array, k: Float32Array, lengths: Int32Array, s: AttentionSpec): { probs: Float32Array; lse: Float64Array } {
-  const scale = 1 / Math.sqrt(s.dHead);
-  const probs = products(q, k, s, s.tq, s.tk, s.dHead, false, true);
-  const lse = new Float64Array(s.batch * s.heads * s.tq);
-  for (let row = 0; row < lse.length; row++) {
-    const base = row * s.tk;
-    const end = keyEnd(s, lengths, Math.floor(row / (s.heads * s.tq)), row % s.tq);
-    let max = -Infinity;
-    for (let j = base; j < base + end; j++) max = Math.max(max, probs[j] * scale);
-    let sum = 0;
-    for (let j = base; j < base + end; j++) sum += probs[j] = Math.exp(probs[j] * scale - max);
-    for (let j = base; j < base + end; j++) probs[j] /= sum;
-    probs.fill(0, base + end, base + s.tk);
-    lse[row] = end > 0 ? max + Math.log(sum) : -Infinity;
+/** Loaded on first use (null: no wasm SIMD here). Nothing lives in its memory between calls. */
+let kernel: AttentionExports | null | undefined;
+
+function getKernel(): AttentionExports | null {
+  if (kernel === undefined) {
+    try {
+      const bytes = Uint8Array.from(atob(attentionWasmBase64), (c) => c.charCodeAt(0));
+      kernel = new WebAssembly.Instance(new WebAssembly.Module(bytes)).exports as unknown as AttentionExports;
+    } catch {
+      kernel = null;
+    }
   }
-  return { probs, lse };
+  return kernel;
 }
 
-/** P = exp(S/√d − lse) from the forward's saved log-sum-exp: one exponential per score, no row passes. */
-function savedProbabilities(q: Float32Array, k: Float32Array, stats: Float32Array, lengths: Int32Array, s: AttentionSpec): Float32Array {
-  const scale = 1 / Math.sqrt(s.dHead);
-  const probs = products(q, k, s, s.tq, s.tk, s.dHead, false, true);
-  for (let row = 0; row < s.batch * s.heads * s.tq; row++) {
-    const base = row * s.tk;
-    const end = keyEnd(s, lengths, Math.floor(row / (s.heads * s.tq)), row % s.tq);
-    const lse = stats[2 * row];
-    for (let j = base; j < base + end; j++) probs[j] = Math.exp(probs[j] * scale - lse);
-    probs.fill(0, base + end, base + s.tk);
+/** Whether attentionFast runs the wasm kernels here (false: the reference loops). */
+export function wasmAttentionAvailable(): boolean {
+  return getKernel() !== null;
+}
+
+const roundUp4 = (x: number) => (x + 3) & ~3;
+/** The kernels read keys (and dropout factors) 4 at a time, up to 3 past a row's last: room for those reads. */
+const PAD_ROWS = 3;
+
+/** Float offsets of the regions, in order; each starts 16-byte aligned. */
+function regions(sizes: number[]): { at: number[]; floats: number } {
+  const at: number[] = [];
+  let next = 0;
+  for (const size of sizes) {
+    at.push(next);
+    next += roundUp4(size);
   }
-  return probs;
+  return { at, floats: next };
 }
 
-/** P ∘ M: the probabilities after dropout (a copy; P itself is needed by the backward). */
-function dropped(probs: Float32Array, factors: Float32Array | null): Float32Array {
-  return factors ? probs.map((p, at) => p * factors[at]) : probs;
+/** The module's memory as floats, grown to hold `floats`; null when it cannot be. */
+function heapFor(k: AttentionExports, floats: number): Float32Array | null {
+  const bytes = 4 * floats;
+  if (bytes > MAX_BYTES) return null;
+  const have = k.memory.buffer.byteLength;
+  if (have < bytes) {
+    try {
+      k.memory.grow(Math.ceil((bytes - have) / 65536));
+    } catch {
+      return null;
+    }
+  }
+  return new Float32Array(k.memory.buffer);
+}
+
+/** Copies rows of d floats into rows of dp floats at `at`, the padding channels zero. Plain loops: a
+ * subarray per row of 25 floats cost more than the copy (a profile had these copies at 16 % of a step). */
+function putRows(heap: Float32Array, src: Float32Array, at: number, d: number, dp: number): void {
+  if (d === dp) return heap.set(src, at);
+  for (let from = 0, to = at; from < src.length; to += dp) {
+    for (let c = 0; c < d; c++) heap[to + c] = src[from++];
+    for (let c = d; c < dp; c++) heap[to + c] = 0;
+  }
+}
+
+function takeRows(heap: Float32Array, at: number, rows: number, d: number, dp: number): Float32Array {
+  if (d === dp) return heap.slice(at, at + rows * d);
+  const out = new Float32Array(rows * d);
+  for (let o = 0, from = at; o < out.length; from += dp) for (let c = 0; c < d; c++) out[o++] = heap[from + c];
+  return out;
+}
+
+/** Each query row's key end (keyEnd), as the kernels read them. */
+function keyEnds(s: AttentionSpec, lengths: Int32Array): Int32Array {
+  const ends = new Int32Array(s.batch * s.heads * s.tq);
+  for (let row = 0; row < ends.length; row++) ends[row] = keyEnd(s, lengths, Math.floor(row / (s.heads * s.tq)), row % s.tq);
+  return ends;
+}
+
+/** Sizes shared by both passes: batch·heads, padded channels, query and key rows, the score scale. */
+function sizes(s: AttentionSpec) {
+  const bh = s.batch * s.heads;
+  return { bh, dp: roundUp4(s.dHead), rows: bh * s.tq, keys: bh * s.tk, scale: 1 / Math.sqrt(s.dHead) };
 }
 
 export function attentionFast(q: Float32Array, k: Float32Array, v: Float32Array, lengths: Int32Array, s: AttentionSpec): { out: Float32Array; stats: Float32Array } {
-  const { probs, lse } = probabilities(q, k, lengths, s);
-  const out = products(dropped(probs, dropFactors(s)), v, s, s.tq, s.dHead, s.tk, false, false);
-  const stats = new Float32Array(2 * lse.length);
-  lse.forEach((l, row) => (stats[2 * row] = l));
-  return { out, stats };
+  const kern = getKernel();
+  if (!kern) return attentionCpu(q, k, v, lengths, s);
+  const { bh, dp, rows, keys, scale } = sizes(s);
+  const factors = dropFactors(s);
+  const { at, floats } = regions([rows * dp, (keys + PAD_ROWS) * dp, (keys + PAD_ROWS) * dp, rows * dp, rows, rows, rows,
+    (factors?.length ?? 0) + PAD_ROWS, roundUp4(s.tk)]);
+  const [qAt, kAt, vAt, outAt, maxAt, sumAt, endsAt, factorsAt, scratchAt] = at;
+  const heap = heapFor(kern, floats);
+  if (!heap) return attentionCpu(q, k, v, lengths, s);
+  putRows(heap, q, qAt, s.dHead, dp);
+  putRows(heap, k, kAt, s.dHead, dp);
+  putRows(heap, v, vAt, s.dHead, dp);
+  heap.fill(0, outAt, outAt + rows * dp); // out accumulates
+  new Int32Array(kern.memory.buffer, 4 * endsAt, rows).set(keyEnds(s, lengths));
+  if (factors) heap.set(factors, factorsAt);
+  kern.forward(4 * qAt, 4 * kAt, 4 * vAt, 4 * outAt, 4 * maxAt, 4 * sumAt, 4 * endsAt, 4 * factorsAt, factors ? 1 : 0,
+    bh, s.tq, s.tk, dp, scale, 4 * scratchAt);
+  // wasm has no log: the kernel returns each row's max and Σ e^(s − max).
+  const stats = new Float32Array(2 * rows);
+  for (let row = 0; row < rows; row++) {
+    const sum = heap[sumAt + row];
+    stats[2 * row] = sum > 0 ? heap[maxAt + row] + Math.log(sum) : -Infinity;
+  }
+  return { out: takeRows(heap, outAt, rows, s.dHead, dp), stats };
 }
 
 export function attentionBackwardFast(
   q: Float32Array, k: Float32Array, v: Float32Array, out: Float32Array, dout: Float32Array, stats: Float32Array, lengths: Int32Array, s: AttentionSpec,
 ): { dq: Float32Array; dk: Float32Array; dv: Float32Array } {
-  const d = s.dHead;
-  const scale = 1 / Math.sqrt(d);
-  const probs = savedProbabilities(q, k, stats, lengths, s);
+  const kern = getKernel();
+  if (!kern) return attentionBackwardCpu(q, k, v, out, dout, stats, lengths, s);
+  const { bh, dp, rows, keys, scale } = sizes(s);
   const factors = dropFactors(s);
-  const dv = products(dropped(probs, factors), dout, s, s.tk, d, s.tq, true, false);
-  // dS = P ∘ (M ∘ dout·vᵀ − Δ) / √d, Δ_row = dout_row · out_row.
-  const ds = products(dout, v, s, s.tq, s.tk, d, false, true);
-  for (let row = 0; row < s.batch * s.heads * s.tq; row++) {
-    let delta = 0;
-    for (let c = 0; c < d; c++) delta += dout[row * d + c] * out[row * d + c];
-    for (let at = row * s.tk; at < (row + 1) * s.tk; at++) ds[at] = probs[at] * ((factors ? factors[at] : 1) * ds[at] - delta) * scale;
-  }
-  return {
-    dq: products(ds, k, s, s.tq, d, s.tk, false, false),
-    dk: products(ds, q, s, s.tk, d, s.tq, true, false),
-    dv,
-  };
+  const { at, floats } = regions([rows * dp, (keys + PAD_ROWS) * dp, (keys + PAD_ROWS) * dp, rows * dp, rows * dp, rows, rows,
+    (factors?.length ?? 0) + PAD_ROWS, rows * dp, keys * dp, keys * dp, 3 * roundUp4(s.tk)]);
+  const [qAt, kAt, vAt, outAt, doutAt, lseAt, endsAt, factorsAt, dqAt, dkAt, dvAt, scratchAt] = at;
+  const heap = heapFor(kern, floats);
+  if (!heap) return attentionBackwardCpu(q, k, v, out, dout, stats, lengths, s);
+  putRows(heap, q, qAt, s.dHead, dp);
+  putRows(heap, k, kAt, s.dHead, dp);
+  putRows(heap, v, vAt, s.dHead, dp);
+  putRows(heap, out, outAt, s.dHead, dp);
+  putRows(heap, dout, doutAt, s.dHead, dp);
+  for (let row = 0; row < rows; row++) heap[lseAt + row] = stats[2 * row];
+  new Int32Array(kern.memory.buffer, 4 * endsAt, rows).set(keyEnds(s, lengths));
+  if (factors) heap.set(factors, factorsAt);
+  heap.fill(0, dqAt, scratchAt); // dq, dk, dv accumulate
+  kern.backward(4 * qAt, 4 * kAt, 4 * vAt, 4 * outAt, 4 * doutAt, 4 * lseAt, 4 * endsAt, 4 * factorsAt, factors ? 1 : 0,
+    4 * dqAt, 4 * dkAt, 4 * dvAt, bh, s.tq, s.tk, dp, scale, 4 * scratchAt);
+  return { dq: takeRows(heap, dqAt, rows, s.dHead, dp), dk: takeRows(heap, dkAt, keys, s.dHead, dp), dv: takeRows(heap, dvAt, keys, s.dHead, dp) };
 }

@@ -1,16 +1,17 @@
 // Assembles the WebAssembly kernels into TypeScript modules holding their bytes as base64, which are
 // committed so that installing, testing and bundling never need wabt. Run after editing a .wat:
-//   node kernels/cpu/wasm/build-wasm.mjs                writes kernels/cpu/wasm/gemm.wasm.ts, kernels/cpu/wasm/mask.wasm.ts and
-//                                               kernels/cpu/wasm/adam.wasm.ts
+//   node kernels/cpu/wasm/build-wasm.mjs                writes kernels/cpu/wasm/gemm.wasm.ts, kernels/cpu/wasm/mask.wasm.ts,
+//                                               kernels/cpu/wasm/adam.wasm.ts and kernels/cpu/wasm/attention.wasm.ts
 //   node kernels/cpu/wasm/build-wasm.mjs --stdout       prints what it would write to gemm.wasm.ts
 //                                               (test/matmul-wasm.test.ts compares it with the committed
 //                                               file, so the two cannot drift)
 //   node kernels/cpu/wasm/build-wasm.mjs --stdout mask  the same for mask.wasm.ts (test/mask-wasm.test.ts), and
-//                                               `--stdout adam` for adam.wasm.ts
+//                                               `--stdout adam` for adam.wasm.ts, `--stdout attention` for
+//                                               attention.wasm.ts (test/attention-fast.test.ts)
 // Two variants come out of gemm.wat: `gemmWasmBase64` owns its memory (browsers, single thread);
 // `gemmSharedWasmBase64` imports a shared memory, so that Node worker threads can run the same kernel on
-// the same packed operands. mask.wat (mask sampling and its backward) and adam.wat (the fused Adam step)
-// each give one module with its own memory.
+// the same packed operands. mask.wat (mask sampling and its backward), adam.wat (the fused Adam step) and
+// attention.wat (fused attention, forward and backward) each give one module with its own memory.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -65,6 +66,7 @@ const targets = {
   },
   mask: () => single('mask', 'maskWasmBase64', 'The mask sampling module (forward and backward) with its own memory'),
   adam: () => single('adam', 'adamWasmBase64', 'The fused Adam step module with its own memory'),
+  attention: () => single('attention', 'attentionWasmBase64', 'The fused attention module (forward and backward) with its own memory'),
 };
 
 function single(name, exportName, doc) {
