@@ -164,6 +164,11 @@ export interface Backend {
   scatterAdd(grad: Storage, idx: Storage, rows: number, cols: number, n: number): Storage;
   /** Counter-based random numbers keyed by (seed, stream, element index): identical on both backends. */
   random(kind: 'uniform' | 'normal', size: number, seed: number, stream: number): Storage;
+  /**
+   * Inverted-dropout factors in one pass: f32(1/(1 − rate)) where the stream's uniform u_i exceeds `rate`,
+   * else 0 — the values of rand(size).gt(rate).mul(1/(1 − rate)) from the same stream, on each backend.
+   */
+  dropoutFactors(size: number, rate: number, seed: number, stream: number): Storage;
   /** One Adam step, in place on param, m and v. `gradScale` (1 element) multiplies the gradient (clipping). */
   adam(param: Storage, grad: Storage, m: Storage, v: Storage, hyper: AdamHyper, gradScale: Storage | null): void;
   /**

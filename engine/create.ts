@@ -76,6 +76,18 @@ export function randn(shape: readonly number[]): Tensor {
   return random('normal', shape);
 }
 
+/**
+ * Inverted-dropout factors of `shape` in one kernel: 1/(1 − rate) where a fresh uniform exceeds rate, else 0 —
+ * the values (and the random stream) of rand(shape).gt(rate).mul(1/(1 − rate)), without its two extra passes.
+ */
+export function dropoutFactors(shape: readonly number[], rate: number): Tensor {
+  checkShape('dropout', shape);
+  if (!(rate >= 0 && rate < 1)) throw new Error(`dropout: rate must be in [0, 1), got ${rate}`);
+  const { seed, stream } = nextRandomStream();
+  const backend = activeBackend();
+  return fromStorage(backend, backend.dropoutFactors(sizeOf(shape), rate, seed, stream), shape);
+}
+
 function random(kind: 'uniform' | 'normal', shape: readonly number[]): Tensor {
   checkShape(kind === 'uniform' ? 'rand' : 'randn', shape);
   const { seed, stream } = nextRandomStream();

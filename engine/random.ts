@@ -41,6 +41,18 @@ export function uniformCpu(size: number, seed: number, stream: number): Float32A
   return out;
 }
 
+/**
+ * Inverted-dropout factors: f32(1/(1 − rate)) where u_i > rate, else 0, with u_i as uniformCpu draws it and
+ * the comparison in f64, as the CPU's `gt` map compares a tensor with a number.
+ */
+export function dropoutFactorsCpu(size: number, rate: number, seed: number, stream: number): Float32Array {
+  const keys = streamKeys(seed, stream);
+  const kept = 1 / (1 - rate);
+  const out = new Float32Array(size);
+  for (let i = 0; i < size; i++) out[i] = bitsToUniform(randomBits(keys, i)) > rate ? kept : 0;
+  return out;
+}
+
 /** Standard normal by Box–Muller; the second uniform comes from re-hashing the first's bits. */
 export function normalCpu(size: number, seed: number, stream: number): Float32Array {
   const keys = streamKeys(seed, stream);

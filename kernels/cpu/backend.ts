@@ -11,7 +11,7 @@ import { reduceCpu } from './reduce.js';
 import { matmulFast } from './matmul.fast.js';
 import { argmaxCpu, crossEntropyBackwardCpu, crossEntropyCpu, softmaxCpu } from './softmax.js';
 import { gatherCpu, scatterAddCpu } from './gather.js';
-import { normalCpu, uniformCpu } from '../../engine/random.js';
+import { dropoutFactorsCpu, normalCpu, uniformCpu } from '../../engine/random.js';
 import { adamFast } from './adam.fast.js';
 import { maskSampleBackwardFast, maskSampleFast } from './mask.fast.js';
 import { lstmCellBackwardCpu, lstmCellBackwardFromActs, lstmCellCpu } from './lstm.js';
@@ -138,6 +138,11 @@ export class CpuBackend implements Backend {
   random(kind: 'uniform' | 'normal', size: number, seed: number, stream: number): Storage {
     this.reserve(kind === 'uniform' ? 'rand' : 'randn', size);
     return this.wrap(kind === 'uniform' ? uniformCpu(size, seed, stream) : normalCpu(size, seed, stream));
+  }
+
+  dropoutFactors(size: number, rate: number, seed: number, stream: number): Storage {
+    this.reserve('dropout', size);
+    return this.wrap(dropoutFactorsCpu(size, rate, seed, stream));
   }
 
   adam(param: Storage, grad: Storage, m: Storage, v: Storage, hyper: AdamHyper, gradScale: Storage | null): void {

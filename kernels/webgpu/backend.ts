@@ -19,7 +19,7 @@ import { LSTM_CELL, LSTM_CELL_BACKWARD } from './lstm.wgsl.js';
 import { MASK_SAMPLE, MASK_SAMPLE_BACKWARD } from './mask.wgsl.js';
 import { LAYER_NORM, LAYER_NORM_BACKWARD_INPUT, LAYER_NORM_BACKWARD_PARAMS, normUniforms } from './norm.wgsl.js';
 import { matmulProgram } from './matmul.wgsl.js';
-import { randomProgram } from './random.wgsl.js';
+import { dropoutFactorsProgram, randomProgram } from './random.wgsl.js';
 import { SHORT_REDUCTION, reduceProgram } from './reduce.wgsl.js';
 import { GpuRuntime, type RuntimeOptions } from './runtime.js';
 import { ARGMAX, CROSS_ENTROPY_BACKWARD, CROSS_ENTROPY_FORWARD, softmaxProgram } from './softmax.wgsl.js';
@@ -172,6 +172,12 @@ export class WebGpuBackend implements Backend {
   random(kind: 'uniform' | 'normal', size: number, seed: number, stream: number): Storage {
     const out = this.alloc('f32', size, kind === 'uniform' ? 'rand' : 'randn');
     this.runtime.run(randomProgram(kind), [out.buffer], { ...streamKeys(seed, stream) }, size);
+    return out;
+  }
+
+  dropoutFactors(size: number, rate: number, seed: number, stream: number): Storage {
+    const out = this.alloc('f32', size, 'dropout');
+    this.runtime.run(dropoutFactorsProgram, [out.buffer], { ...streamKeys(seed, stream), rate, kept: 1 / (1 - rate) }, size);
     return out;
   }
 

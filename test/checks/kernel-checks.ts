@@ -6,7 +6,7 @@
  * Browser-safe (no Node imports): the same list runs under vitest in Node and in headless Chromium.
  */
 import type { Backend } from '../../engine/backend.js';
-import { full, ones, rand, randn, tensor, zeros } from '../../engine/create.js';
+import { dropoutFactors, full, ones, rand, randn, tensor, zeros } from '../../engine/create.js';
 import * as ops from '../../engine/ops.js';
 import { conv2d, maxPool2d } from '../../engine/ops-conv.js';
 import { layerNorm } from '../../engine/ops-norm.js';
@@ -222,6 +222,7 @@ export const kernelChecks: KernelCheck[] = [
     return withGrads(ops.maskedWeights(logits, weight, 4), [logits]);
   }, 1e-4),
   compare('rand and randn', () => [rand([1000]), randn([300]), rand([3, 7])], 2e-3),
+  compare('dropout factors at rates 0.1 and 0.5, [1000] and [3, 7]', () => [dropoutFactors([1000], 0.1), dropoutFactors([3, 7], 0.5)], 0),
   compare('zeros, ones, full of every dtype', () => [
     zeros([5]), ones([3, 3]), full([2], -7.5), full([4], 3, 'i32').toFloat(),
   ]),
