@@ -144,12 +144,7 @@ export function matmulFast(a: Float32Array, b: Float32Array, spec: MatmulSpec): 
   for (let bi = 0; bi < batch; bi++) {
     const from = c + bi * mPad * nPad;
     if (nPad === n) out.set(heap.subarray(from, from + m * n), bi * m * n);
-    else if (n >= 64) for (let r = 0; r < m; r++) out.set(heap.subarray(from + r * nPad, from + r * nPad + n), (bi * m + r) * n);
-    else {
-      // Short rows: a plain loop beats making a subarray per row (attention's thousands of small products).
-      let o = bi * m * n;
-      for (let r = 0; r < m; r++) for (let col = from + r * nPad, end = col + n; col < end; col++) out[o++] = heap[col];
-    }
+    else for (let r = 0; r < m; r++) out.set(heap.subarray(from + r * nPad, from + r * nPad + n), (bi * m + r) * n);
   }
   return out;
 }
