@@ -19,6 +19,9 @@
  * backend, whose matmul threads are off by default; a step is many small ops per time step, and on a busy
  * 2-core host 2 intra-op threads made the peer 4–15× slower than 1 here); --min-seconds S, --rounds N;
  * --cases base-forced,mask-greedy,... (default all four) and --pool N (batches per unit), for a quick trial.
+ * --model transformer: the SCAN Transformer (experiments/scan-transformer.ts) instead, cases
+ * scan-transformer-<base|mask>-forced-<size> (it always trains teacher-forced), against
+ * peers/torch_transformer_step.py (the authors' layers in eager PyTorch, dropout on as in training).
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -27,6 +30,8 @@ import { setBackend } from '../engine/setup.js';
 import { manualSeed } from '../engine/state.js';
 import type { Tensor } from '../engine/tensor.js';
 import { scanConfig, scanLstm, type ScanBatch, type ScanConfig } from '../experiments/scan-lstm.js';
+import { scanTransformer, transformerScanConfig } from '../experiments/scan-transformer.js';
+import type { AnyExperiment } from '../experiments/types.js';
 import { scanVocab } from '../data/scan.js';
 import { disposeBatch } from '../masking/train-stage.js';
 import { baseStep, lossRunner, maskStep, planBackends, type TimedStep } from './lib/steps.js';
@@ -38,8 +43,17 @@ type Size = 'small' | 'paper';
 const SIZES: readonly Size[] = ['small', 'paper'];
 const MODES = [['forced', true], ['greedy', false]] as const;
 const CASES = ['base-forced', 'base-greedy', 'mask-forced', 'mask-greedy'];
+const MODELS = ['lstm', 'transformer'] as const;
+type Model = (typeof MODELS)[number];
+
+/** Each model's experiment, configuration, case-name prefix and the modes it trains in. */
+const EXPERIMENTS = {
+  lstm: { def: scanLstm as AnyExperiment, config: scanConfig as (s: Size) => ScanConfig, prefix: 'scan', modes: MODES },
+  transformer: { def: scanTransformer as AnyExperiment, config: transformerScanConfig as (s: Size) => ScanConfig, prefix: 'scan-transformer', modes: MODES.filter(([m]) => m === 'forced') },
+};
 
 interface Options {
+  model: Model;
   quick: boolean;
   sizes: Size[];
   backend: 'cpu' | 'webgpu' | 'all';
@@ -60,7 +74,7 @@ const timingFor = (quick: boolean): { pool: number; timing: TimingOptions } =>
 
 
 /** The experiment's batches 0..n−1 of phase 'base' (seed 0), on the current backend. */
-const makePool = (cfg: ScanConfig, n: number): ScanBatch[] => Array.from({ length: n }, (_, s) => scanLstm.batch(cfg, 0, 'base', s));
+const makePool = (cfg: ScanConfig, n: number): ScanBatch[] => Array.from({ length: n }, (_, s) => scanLstm.batch(cfg, 0, 'base', s)); // the same batches for both models
 
 async function timeSteps(name: string, pool: ScanBatch[], timing: TimingOptions, make: () => TimedStep): Promise<number> {
   manualSeed(1);
@@ -93,11 +107,12 @@ function parseArgs(args: string[]): Options {
     quick: { type: 'boolean', default: false }, sizes: { type: 'string', default: 'small,paper' },
     backend: { type: 'string', default: 'all' }, 'allow-software': { type: 'boolean', default: false },
     'no-torch': { type: 'boolean', default: false }, 'torch-threads': { type: 'string', default: '1' }, ...TIMING_SPEC,
-    cases: { type: 'string', default: CASES.join(',') }, pool: { type: 'string', default: '' },
-  }, `--quick, --sizes small,paper, --backend cpu|webgpu|all, --allow-software, --no-torch, --torch-threads N, ${TIMING_USAGE}, --cases ${CASES.join(',')}, --pool N`,
-  (o) => isBackendChoice(o.backend) && isPositiveInt(String(o['torch-threads'])) && String(o.sizes).split(',').every((s) => (SIZES as string[]).includes(s)) && isTimingValid(o) &&
+    cases: { type: 'string', default: CASES.join(',') }, pool: { type: 'string', default: '' }, model: { type: 'string', default: 'lstm' },
+  }, `--quick, --sizes small,paper, --backend cpu|webgpu|all, --allow-software, --no-torch, --torch-threads N, ${TIMING_USAGE}, --cases ${CASES.join(',')}, --pool N, --model lstm|transformer`,
+  (o) => (MODELS as readonly string[]).includes(String(o.model)) && isBackendChoice(o.backend) && isPositiveInt(String(o['torch-threads'])) && String(o.sizes).split(',').every((s) => (SIZES as string[]).includes(s)) && isTimingValid(o) &&
     String(o.cases).split(',').every((c) => CASES.includes(c)) && (o.pool === '' || isPositiveInt(String(o.pool))));
   return {
+    model: v.model as Model,
     quick: v.quick, sizes: v.quick ? ['small'] : (v.sizes.split(',') as Size[]), backend: v.backend as Options['backend'],
     allowSoftware: v['allow-software'], torch: !v['no-torch'], torchThreads: Number(v['torch-threads']), timing: v,
     cases: v.cases.split(','), pool: v.pool ? Number(v.pool) : null,
@@ -115,17 +130,21 @@ async function runTorch(opts: Options, sizes: Size[], pool: number, timing: Timi
   try {
     const cases = [];
     for (const size of sizes) {
-      const cfg = scanConfig(size);
+      const cfg = EXPERIMENTS[opts.model].config(size);
       const file = join(dir, `${size}.json`);
       await writeFile(file, JSON.stringify(await poolJson(cfg, pool)));
-      cases.push({
-        size, batch: cfg.batch, hidden: cfg.hidden[0], layers: cfg.hidden.length, embedding: cfg.embedding, dropout: cfg.dropout,
-        inputVocab: vocab.input.size, outputVocab: vocab.output.size, sos: vocab.sos,
+      const common = {
+        size, batch: cfg.batch, dropout: cfg.dropout, inputVocab: vocab.input.size, outputVocab: vocab.output.size, sos: vocab.sos,
         samples: cfg.samples, beta: cfg.beta, baseLr: cfg.baseLr, baseClip: cfg.baseClip, maskLr: cfg.maskLr, maskClip: cfg.maskClip, batches: file,
-      });
+      };
+      if (opts.model === 'lstm') cases.push({ ...common, hidden: cfg.hidden[0], layers: cfg.hidden.length, embedding: cfg.embedding });
+      else {
+        const t = transformerScanConfig(size);
+        cases.push({ ...common, size_d: t.hidden[0], heads: t.heads, ff: t.ff, encoderLayers: t.encoderLayers, decoderLayers: t.decoderLayers });
+      }
     }
     const input = { cases, ...timing, warmup: timing.warmUpSteps, threads: opts.torchThreads };
-    return runTorchPeer('torch_scan_step.py', input, 1);
+    return runTorchPeer(opts.model === 'lstm' ? 'torch_scan_step.py' : 'torch_transformer_step.py', input, 1);
   } finally {
     await rm(dir, { recursive: true, force: true });
     await setBackend(before);
@@ -147,19 +166,21 @@ export async function main(args: string[]): Promise<void> {
   else if (!hasTorch()) console.log(NO_TORCH);
   else {
     const sizes = SIZES.filter((s) => runs.some((r) => r.sizes.includes(s)));
-    console.log(`# torch: eager nn.LSTM, masks as substituted weights, one model call per batch slice; on CPU ${opts.torchThreads} intra-op thread(s), OpenBLAS 1 thread; or CUDA when present`);
+    const model = opts.model === 'lstm' ? 'nn.LSTM' : "the authors' Transformer layers";
+    console.log(`# torch: eager ${model}, masks as substituted weights, one model call per batch slice; on CPU ${opts.torchThreads} intra-op thread(s), OpenBLAS 1 thread; or CUDA when present`);
     torch = await runTorch(opts, sizes, poolSize, timing);
   }
   for (const { backend, sizes } of runs) {
     await setBackend(backend);
     for (const size of sizes) {
-      const cfg = scanConfig(size);
+      const { def, config, prefix, modes } = EXPERIMENTS[opts.model];
+      const cfg = config(size);
       const batches = makePool(cfg, poolSize);
       for (const [kind, make] of [['base', baseStep], ['mask', maskStep]] as const) {
-        for (const [mode, forced] of MODES.filter(([m]) => opts.cases.includes(`${kind}-${m}`))) {
-          const name = `scan-${kind}-${mode}-${size}`;
+        for (const [mode, forced] of modes.filter(([m]) => opts.cases.includes(`${kind}-${m}`))) {
+          const name = `${prefix}-${kind}-${mode}-${size}`;
           const pool = batches.map((b) => ({ ...b, teacherForcing: forced }));
-          const ours = await timeSteps(name, pool, timing, () => make(scanLstm, cfg));
+          const ours = await timeSteps(name, pool, timing, () => make(def, cfg));
           const t = torch?.values.get(`${kind}-${mode}-${size}`);
           const peer = t === undefined ? '' : ` torch-${torch!.device}=${fmt(t)} ratio=${(t / ours).toFixed(2)}`;
           console.log(`${name} ${backend.name} ours=${fmt(ours)}${peer}`);
