@@ -5,13 +5,14 @@
  * 1. acquires the webgpu backend and reports the adapter (identity, software or not, limits, features);
  *    a software adapter is refused unless --allow-software, which shrinks every benchmark to a tiny size;
  * 2. runs every kernel check (also with folded grids) and every error check against the CPU reference;
- * 3. runs the matmul, mask-step, lstm, attention, conv and scan-step benchmarks on webgpu in this process, with the PyTorch
- *    peers (CUDA when torch sees it), each within a time budget;
+ * 3. runs the matmul, mask-step, lstm, attention, conv, scan-step and transformer-step (scan-step --model
+ *    transformer) benchmarks on webgpu in this process, with the PyTorch peers (CUDA when torch sees it), each
+ *    within a time budget;
  * 4. writes gpu-check.json and gpu-check.md to $OUT when set (the device machine returns files written
  *    there), else to bench/gpu-check-results/, after every section, and prints the Markdown at the end.
  * Exit code: 0; 1 when a check failed or a benchmark ended in an error or past its budget's grace; 2 when
  * there was no adapter to run on; 3 when the watchdog (--max-seconds) ended the run.
- * Options: --allow-software, --no-torch, --sections checks,matmul,mask-step,lstm,attention,conv,scan-step, --budgets
+ * Options: --allow-software, --no-torch, --sections checks,matmul,mask-step,lstm,attention,conv,scan-step,transformer-step, --budgets
  * name=seconds,... (defaults below), --max-seconds N (540), --min-seconds S and --rounds N (every
  * benchmark's timing: 0.5 s and 2 on a GPU, 0.1 s and 1 on a software adapter), --out DIR.
  */
@@ -32,10 +33,12 @@ import { writeResults, type GpuCheckResults, type SectionResult } from './lib/gp
 import { describeMachine } from './lib/machine.js';
 import { benchOptions, isPositiveInt } from './lib/options.js';
 
-const BENCHES = { matmul, 'mask-step': maskStep, lstm, attention, conv, 'scan-step': scanStep };
+/** transformer-step: the SCAN Transformer's steps, scan-step --model transformer in a section of its own. */
+const BENCHES = { matmul, 'mask-step': maskStep, lstm, attention, conv, 'scan-step': scanStep, 'transformer-step': scanStep };
+const BENCH_NAMES: Partial<Record<keyof typeof BENCHES, string>> = { 'transformer-step': 'scan-step' };
 type Bench = keyof typeof BENCHES;
 type Section = 'checks' | Bench;
-const SECTIONS: Section[] = ['checks', 'matmul', 'mask-step', 'lstm', 'attention', 'conv', 'scan-step'];
+const SECTIONS: Section[] = ['checks', 'matmul', 'mask-step', 'lstm', 'attention', 'conv', 'scan-step', 'transformer-step'];
 
 /**
  * Seconds per section. GPU: sized for an H200 so that all of it ends in about 7 minutes, 8 with start-up
@@ -43,8 +46,8 @@ const SECTIONS: Section[] = ['checks', 'matmul', 'mask-step', 'lstm', 'attention
  * Software: about twice what the tiny sizes took with SwiftShader on 2 CPU cores under load (bench/RESULTS.md).
  */
 const BUDGETS: Record<'gpu' | 'software', Record<Section, number>> = {
-  gpu: { checks: 60, matmul: 60, 'mask-step': 80, lstm: 60, attention: 45, conv: 40, 'scan-step': 150 },
-  software: { checks: 60, matmul: 30, 'mask-step': 40, lstm: 60, attention: 30, conv: 30, 'scan-step': 150 },
+  gpu: { checks: 60, matmul: 60, 'mask-step': 80, lstm: 60, attention: 45, conv: 40, 'scan-step': 150, 'transformer-step': 40 },
+  software: { checks: 60, matmul: 30, 'mask-step': 40, lstm: 60, attention: 30, conv: 30, 'scan-step': 150, 'transformer-step': 150 },
 };
 
 /** Each benchmark's cases: the sizes the GPU figures are wanted at, or tiny ones on a software adapter. */
@@ -56,6 +59,7 @@ const CASES: Record<'gpu' | 'software', Record<Bench, string[]>> = {
     attention: [], // attention-b256-h4-t50-d25 and attention-b16-h8-t512-d64
     conv: [], // conv-b128-c32x64-s14, cnn-small-b128 and cnn-paper-b128
     'scan-step': ['--sizes', 'small,paper'],
+    'transformer-step': ['--model', 'transformer', '--sizes', 'small,paper'],
   },
   software: {
     matmul: ['--cases', 'square-64,mlp-128x256x256'],
@@ -64,6 +68,7 @@ const CASES: Record<'gpu' | 'software', Record<Bench, string[]>> = {
     attention: ['--quick'],
     conv: ['--quick'],
     'scan-step': ['--allow-software', '--quick', '--cases', 'base-forced', '--pool', '1'], // a step takes ~30 s there
+    'transformer-step': ['--model', 'transformer', '--allow-software', '--quick', '--cases', 'base-forced', '--pool', '1'],
   },
 };
 
@@ -166,7 +171,7 @@ export async function main(args: string[]): Promise<void> {
     writeResults(opts.out, r);
   }
   for (const name of opts.sections.filter((s): s is Bench => s !== 'checks')) {
-    const s: SectionResult = { name, args: benchArgs(name, kind, opts), budgetSeconds: budget(name), wallSeconds: 0, status: 'running', lines: [] };
+    const s: SectionResult = { name, ...(BENCH_NAMES[name] ? { bench: BENCH_NAMES[name] } : {}), args: benchArgs(name, kind, opts), budgetSeconds: budget(name), wallSeconds: 0, status: 'running', lines: [] };
     r.sections.push(s); // before it runs: a watchdog stop still reports its lines
     await runBench(s);
     writeResults(opts.out, r);

@@ -11,6 +11,8 @@ import type { Machine } from './machine.js';
 
 export interface SectionResult {
   name: string;
+  /** The benchmark the section runs (npm run bench -- <bench>), when it is not the section's name. */
+  bench?: string;
   args: string[];
   budgetSeconds: number;
   wallSeconds: number;
@@ -80,7 +82,7 @@ export function markdown(r: GpuCheckResults): string {
   for (const s of r.sections) {
     out.push('', `## ${s.name} — ${s.status}, ${seconds(s.wallSeconds)} of a ${s.budgetSeconds} s budget`, '');
     if (s.error) out.push(`Error: ${s.error}`, '');
-    out.push('```', `$ npm run bench -- ${s.name} ${s.args.join(' ')}`, ...s.lines, '```');
+    out.push('```', `$ npm run bench -- ${s.bench ?? s.name} ${s.args.join(' ')}`, ...s.lines, '```');
   }
   return `${out.join('\n')}\n`;
 }
