@@ -16,6 +16,8 @@ const EMBEDDED: Record<string, () => Promise<{ default: string }>> = {
   'torch_mask_step.py': () => import('./torch_mask_step.py', { with: { type: 'text' } }),
   'torch_scan_step.py': () => import('./torch_scan_step.py', { with: { type: 'text' } }),
   'torch_attention.py': () => import('./torch_attention.py', { with: { type: 'text' } }),
+  'torch_conv.py': () => import('./torch_conv.py', { with: { type: 'text' } }),
+  'torch_transformer_step.py': () => import('./torch_transformer_step.py', { with: { type: 'text' } }),
 };
 
 const here = fileURLToPath(new URL('.', import.meta.url));
