@@ -1,7 +1,7 @@
 /**
  * The folder holding the PyTorch peer scripts. Run from the source tree, that is this folder. A bundle
  * (../shared/device/pack makes .device/<entry>.mjs and carries no .py file) has them embedded as text by
- * esbuild, and writes them to a temporary folder once: torch_setup.py must sit beside the peers importing it.
+ * esbuild, and writes them to a temporary folder once: torch_setup.py and torch_seq_masks.py must sit beside the peers importing them.
  */
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,6 +18,7 @@ const EMBEDDED: Record<string, () => Promise<{ default: string }>> = {
   'torch_attention.py': () => import('./torch_attention.py', { with: { type: 'text' } }),
   'torch_conv.py': () => import('./torch_conv.py', { with: { type: 'text' } }),
   'torch_transformer_step.py': () => import('./torch_transformer_step.py', { with: { type: 'text' } }),
+  'torch_seq_masks.py': () => import('./torch_seq_masks.py', { with: { type: 'text' } }),
 };
 
 const here = fileURLToPath(new URL('.', import.meta.url));

@@ -33,6 +33,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence
+from torch_seq_masks import ce_sum, mask_trainer
 from torch_setup import setup
 
 # cuDNN copies substituted (non-contiguous) LSTM weights into one buffer per call and warns each time.
@@ -84,10 +85,6 @@ class Seq2Seq(nn.Module):
         return torch.stack(logits, 1)
 
 
-def ce_sum(logits, y):
-    return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1), ignore_index=-1, reduction="sum")
-
-
 def load_pool(path):
     with open(path) as f:
         raw = json.load(f)
@@ -124,32 +121,7 @@ def mask_step(c, forced):
     for p in model.parameters():
         p.requires_grad_(False)
     named = {n: p for n, p in model.named_parameters() if "emb" not in n and "bias" not in n}
-    logits = {n: torch.full_like(p, 2.0, requires_grad=True) for n, p in named.items()}
-    opt = torch.optim.Adam(logits.values(), lr=c["maskLr"])
-    B, K, beta = c["batch"], c["samples"], c["beta"]
-    S = B // K
-
-    def sample(l):
-        u = torch.rand((K,) + l.shape, device=dev).clamp_(1e-10, 1 - 1e-10)
-        s = torch.sigmoid(l + torch.log(u / (1 - u)))  # logistic noise, τ = 1
-        hard = (s > 0.5).float()
-        return hard + s - s.detach()  # value: hard; gradient: ds/dl
-
-    def step(b):
-        opt.zero_grad(set_to_none=True)
-        masked = {n: named[n] * sample(l) for n, l in logits.items()}  # [K, ...]
-        task = 0
-        for k in range(K):
-            rows = slice(k * S, (k + 1) * S)
-            out = model(b["src"][rows], b["lengths"][rows], b["dec_in"][rows], forced, {n: w[k] for n, w in masked.items()})
-            task = task + ce_sum(out, b["y"][rows])
-        loss = task / B + beta / B * sum(l.sum() for l in logits.values())
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(list(logits.values()), c["maskClip"])
-        opt.step()
-        return loss
-
-    return step
+    return mask_trainer(named, c, dev, lambda b, rows, w: model(b["src"][rows], b["lengths"][rows], b["dec_in"][rows], forced, w))
 
 
 def time_step(step, pool):

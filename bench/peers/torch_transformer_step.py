@@ -26,6 +26,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 from torch.nn.utils.stateless import functional_call
+from torch_seq_masks import ce_sum, mask_trainer
 from torch_setup import best_ms, setup
 
 cfg, dev, sync = setup(1)
@@ -120,10 +121,6 @@ class Model(nn.Module):
         return self.output_map(x)
 
 
-def ce_sum(logits, y):
-    return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1), ignore_index=-1, reduction="sum")
-
-
 def load_pool(path):
     with open(path) as f:
         raw = json.load(f)
@@ -158,32 +155,7 @@ def mask_step(c):
     for p in model.parameters():
         p.requires_grad_(False)
     named = {n: p for n, p in model.named_parameters() if "embedding" not in n and not n.endswith(".bias")}
-    logits = {n: torch.full_like(p, 2.0, requires_grad=True) for n, p in named.items()}
-    opt = torch.optim.Adam(logits.values(), lr=c["maskLr"])
-    B, K, beta = c["batch"], c["samples"], c["beta"]
-    S = B // K
-
-    def sample(l):
-        u = torch.rand((K,) + l.shape, device=dev).clamp_(1e-10, 1 - 1e-10)
-        s = torch.sigmoid(l + torch.log(u / (1 - u)))
-        hard = (s > 0.5).float()
-        return hard + s - s.detach()
-
-    def step(b):
-        opt.zero_grad(set_to_none=True)
-        masked = {n: named[n] * sample(l) for n, l in logits.items()}
-        task = 0
-        for k in range(K):
-            rows = slice(k * S, (k + 1) * S)
-            out = functional_call(model, {n: w[k] for n, w in masked.items()}, (b["src"][rows], b["pad"][rows], b["dec_in"][rows]))
-            task = task + ce_sum(out, b["y"][rows])
-        loss = task / B + beta / B * sum(l.sum() for l in logits.values())
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(list(logits.values()), c["maskClip"])
-        opt.step()
-        return loss
-
-    return step
+    return mask_trainer(named, c, dev, lambda b, rows, w: functional_call(model, w, (b["src"][rows], b["pad"][rows], b["dec_in"][rows])))
 
 
 for c in cfg["cases"]:
