@@ -30,7 +30,7 @@ import { setBackend } from '../engine/setup.js';
 import { manualSeed } from '../engine/state.js';
 import type { Tensor } from '../engine/tensor.js';
 import { scanConfig, scanLstm, type ScanBatch, type ScanConfig } from '../experiments/scan-lstm.js';
-import { scanTransformer, transformerScanConfig } from '../experiments/scan-transformer.js';
+import { scanTransformer, transformerScanConfig, type TransformerScanConfig } from '../experiments/scan-transformer.js';
 import type { AnyExperiment } from '../experiments/types.js';
 import { scanVocab } from '../data/scan.js';
 import { disposeBatch } from '../masking/train-stage.js';
@@ -139,7 +139,7 @@ async function runTorch(opts: Options, sizes: Size[], pool: number, timing: Timi
       };
       if (opts.model === 'lstm') cases.push({ ...common, hidden: cfg.hidden[0], layers: cfg.hidden.length, embedding: cfg.embedding });
       else {
-        const t = transformerScanConfig(size);
+        const t = cfg as TransformerScanConfig;
         cases.push({ ...common, size_d: t.hidden[0], heads: t.heads, ff: t.ff, encoderLayers: t.encoderLayers, decoderLayers: t.decoderLayers });
       }
     }

@@ -31,16 +31,7 @@ export function packKept(kept: readonly Uint8Array[]): Int32Array {
   return packed;
 }
 
-/** Set bits of a packed snapshot (the padding bits of the last word are zero). */
-function popcount(words: Int32Array): number {
-  let n = 0;
-  for (let w of words) {
-    for (; w !== 0; n++) w &= w - 1;
-  }
-  return n;
-}
-
-/** Set bits of a AND b, word by word. */
+/** Set bits of a AND b, word by word (the padding bits of a snapshot's last word are zero). */
 function popcountBoth(a: Int32Array, b: Int32Array): number {
   let n = 0;
   for (let i = 0; i < a.length; i++) {
@@ -90,9 +81,9 @@ export function settlingOf(snapshots: Record<string, Snapshots>, weights: number
   const [a, b] = compared;
   return {
     steps,
-    kept: Object.fromEntries(stages.map((stage) => [stage, steps.map((n) => popcount(at(stage, n)) / weights)])),
+    kept: Object.fromEntries(stages.map((stage) => [stage, steps.map((n) => popcountBoth(at(stage, n), at(stage, n)) / weights)])),
     shared: steps.map((n) => {
-      const kept = popcount(at(a, n));
+      const kept = popcountBoth(at(a, n), at(a, n));
       return kept === 0 ? 0 : popcountBoth(at(a, n), at(b, n)) / kept;
     }),
   };

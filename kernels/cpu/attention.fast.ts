@@ -95,6 +95,19 @@ function keyEnds(s: AttentionSpec, lengths: Int32Array): Int32Array {
   return ends;
 }
 
+/** What both passes read: q, k, v (rows padded to dp), each query row's key end, the dropout factors. */
+function putInputs(
+  kern: AttentionExports, heap: Float32Array, q: Float32Array, k: Float32Array, v: Float32Array, lengths: Int32Array, factors: Float32Array | null,
+  s: AttentionSpec, at: { q: number; k: number; v: number; ends: number; factors: number },
+): void {
+  const dp = roundUp4(s.dHead);
+  putRows(heap, q, at.q, s.dHead, dp);
+  putRows(heap, k, at.k, s.dHead, dp);
+  putRows(heap, v, at.v, s.dHead, dp);
+  new Int32Array(kern.memory.buffer, 4 * at.ends, s.batch * s.heads * s.tq).set(keyEnds(s, lengths));
+  if (factors) heap.set(factors, at.factors);
+}
+
 /** Sizes shared by both passes: batch·heads, padded channels, query and key rows, the score scale. */
 function sizes(s: AttentionSpec) {
   const bh = s.batch * s.heads;
@@ -111,12 +124,8 @@ export function attentionFast(q: Float32Array, k: Float32Array, v: Float32Array,
   const [qAt, kAt, vAt, outAt, maxAt, sumAt, endsAt, factorsAt, scratchAt] = at;
   const heap = heapFor(kern, floats);
   if (!heap) return attentionCpu(q, k, v, lengths, s);
-  putRows(heap, q, qAt, s.dHead, dp);
-  putRows(heap, k, kAt, s.dHead, dp);
-  putRows(heap, v, vAt, s.dHead, dp);
+  putInputs(kern, heap, q, k, v, lengths, factors, s, { q: qAt, k: kAt, v: vAt, ends: endsAt, factors: factorsAt });
   heap.fill(0, outAt, outAt + rows * dp); // out accumulates
-  new Int32Array(kern.memory.buffer, 4 * endsAt, rows).set(keyEnds(s, lengths));
-  if (factors) heap.set(factors, factorsAt);
   kern.forward(4 * qAt, 4 * kAt, 4 * vAt, 4 * outAt, 4 * maxAt, 4 * sumAt, 4 * endsAt, 4 * factorsAt, factors ? 1 : 0,
     bh, s.tq, s.tk, dp, scale, 4 * scratchAt);
   // wasm has no log: the kernel returns each row's max and Σ e^(s − max).
@@ -140,14 +149,10 @@ export function attentionBackwardFast(
   const [qAt, kAt, vAt, outAt, doutAt, lseAt, endsAt, factorsAt, dqAt, dkAt, dvAt, scratchAt] = at;
   const heap = heapFor(kern, floats);
   if (!heap) return attentionBackwardCpu(q, k, v, out, dout, stats, lengths, s);
-  putRows(heap, q, qAt, s.dHead, dp);
-  putRows(heap, k, kAt, s.dHead, dp);
-  putRows(heap, v, vAt, s.dHead, dp);
+  putInputs(kern, heap, q, k, v, lengths, factors, s, { q: qAt, k: kAt, v: vAt, ends: endsAt, factors: factorsAt });
   putRows(heap, out, outAt, s.dHead, dp);
   putRows(heap, dout, doutAt, s.dHead, dp);
   for (let row = 0; row < rows; row++) heap[lseAt + row] = stats[2 * row];
-  new Int32Array(kern.memory.buffer, 4 * endsAt, rows).set(keyEnds(s, lengths));
-  if (factors) heap.set(factors, factorsAt);
   heap.fill(0, dqAt, scratchAt); // dq, dk, dv accumulate
   kern.backward(4 * qAt, 4 * kAt, 4 * vAt, 4 * outAt, 4 * doutAt, 4 * lseAt, 4 * endsAt, 4 * factorsAt, factors ? 1 : 0,
     4 * dqAt, 4 * dkAt, 4 * dvAt, bh, s.tq, s.tk, dp, scale, 4 * scratchAt);

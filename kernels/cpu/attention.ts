@@ -4,28 +4,15 @@
  * probabilities from it (as the GPU's fused kernels do) instead of storing the T×T matrix.
  */
 import type { AttentionSpec } from '../../engine/backend.js';
-import { bitsToUniform, randomBits, streamKeys, type StreamKeys } from '../../engine/random.js';
+import { dropoutFactorsCpu } from '../../engine/random.js';
 
-/** The dropout factor of probability (row, key): 0 or 1/(1 − rate), from the counter RNG (1 without dropout). */
-export function dropFactor(s: AttentionSpec): (row: number, key: number) => number {
-  if (s.dropout.rate === 0) return () => 1;
-  const { keys, threshold, kept } = dropParams(s);
-  return (row, key) => (bitsToUniform(randomBits(keys, row * s.tk + key)) > threshold ? kept : 0);
-}
-
-/** dropFactor's factors of every (query row, key) at once, row-major [B·H·Tq, Tk]; null without dropout. */
+/**
+ * The dropout factors M of every (query row, key), row-major [B·H·Tq, Tk]: 0 or 1/(1 − rate) from the counter
+ * RNG (dropoutFactorsCpu, with the rate rounded to f32 as the GPU holds it); null without dropout.
+ */
 export function dropFactors(s: AttentionSpec): Float32Array | null {
   if (s.dropout.rate === 0) return null;
-  const { keys, threshold, kept } = dropParams(s);
-  const out = new Float32Array(s.batch * s.heads * s.tq * s.tk);
-  for (let at = 0; at < out.length; at++) out[at] = bitsToUniform(randomBits(keys, at)) > threshold ? kept : 0;
-  return out;
-}
-
-/** The stream's keys, and the rate and factor as f32, as the GPU holds them. */
-function dropParams(s: AttentionSpec): { keys: StreamKeys; threshold: number; kept: number } {
-  const threshold = Math.fround(s.dropout.rate);
-  return { keys: streamKeys(s.dropout.seed, s.dropout.stream), threshold, kept: Math.fround(1 / (1 - threshold)) };
+  return dropoutFactorsCpu(s.batch * s.heads * s.tq * s.tk, Math.fround(s.dropout.rate), s.dropout.seed, s.dropout.stream);
 }
 
 /** The keys query row i of batch row b may attend to: [0, end). */
@@ -41,7 +28,7 @@ export function attentionCpu(q: Float32Array, k: Float32Array, v: Float32Array, 
   const out = new Float32Array(s.batch * s.heads * s.tq * d);
   const stats = new Float32Array(2 * s.batch * s.heads * s.tq);
   const scale = 1 / Math.sqrt(d);
-  const drop = dropFactor(s);
+  const factors = dropFactors(s);
   const scores = new Float64Array(s.tk);
   for (let bh = 0; bh < s.batch * s.heads; bh++) {
     const b = Math.floor(bh / s.heads);
@@ -64,7 +51,7 @@ export function attentionCpu(q: Float32Array, k: Float32Array, v: Float32Array, 
       let sum = 0;
       for (let j = 0; j < end; j++) sum += Math.exp(scores[j] - max);
       for (let j = 0; j < end; j++) {
-        const p = (Math.exp(scores[j] - max) / sum) * drop(row, j);
+        const p = (Math.exp(scores[j] - max) / sum) * (factors ? factors[row * s.tk + j] : 1);
         const vj = (bh * s.tk + j) * d;
         for (let c = 0; c < d; c++) out[qi + c] += p * v[vj + c];
       }
@@ -86,7 +73,7 @@ export function attentionBackwardCpu(
   const dk = new Float32Array(k.length);
   const dv = new Float32Array(v.length);
   const scale = 1 / Math.sqrt(d);
-  const drop = dropFactor(s);
+  const factors = dropFactors(s);
   for (let bh = 0; bh < s.batch * s.heads; bh++) {
     const b = Math.floor(bh / s.heads);
     for (let i = 0; i < s.tq; i++) {
@@ -104,7 +91,7 @@ export function attentionBackwardCpu(
           dp += dout[qi + c] * v[kj + c];
         }
         const p = Math.exp(dot * scale - stats[2 * row]);
-        const m = drop(row, j);
+        const m = factors ? factors[row * s.tk + j] : 1;
         const ds = p * (m * dp - delta) * scale;
         for (let c = 0; c < d; c++) {
           dv[kj + c] += p * m * dout[qi + c];

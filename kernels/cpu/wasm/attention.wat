@@ -264,11 +264,11 @@
             (if (i32.le_u (i32.add (local.get $j) (i32.const 4)) (local.get $end))
               (then (call $axpy4 (local.get $dqRow) (i32.add (local.get $k) (local.get $kj)) (local.get $rowBytes) (local.get $dS) (local.get $n4)))
               ;; the last, partial block key by key (as in the forward: no zero weight on another row's keys)
-              (else (block $tailDone (loop $tail
+              (else (loop $tail
                 (call $axpy (local.get $dqRow) (i32.add (local.get $k) (local.get $kj))
                             (f32.load (i32.add (local.get $ds) (i32.shl (local.get $j) (i32.const 2)))) (local.get $n4))
                 (local.set $kj (i32.add (local.get $kj) (local.get $rowBytes)))
-                (br_if $tail (i32.lt_u (local.tee $j (i32.add (local.get $j) (i32.const 1))) (local.get $end)))))))
+                (br_if $tail (i32.lt_u (local.tee $j (i32.add (local.get $j) (i32.const 1))) (local.get $end))))))
             (br_if $blocks (i32.lt_u (local.tee $j (i32.add (local.get $j) (i32.const 4))) (local.get $end))))
           (local.set $j (i32.const 0))
           (loop $keys
