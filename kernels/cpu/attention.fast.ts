@@ -10,8 +10,7 @@
 import type { AttentionSpec } from '../../engine/backend.js';
 import { attentionBackwardCpu, attentionCpu, dropFactors, keyEnd } from './attention.js';
 import { attentionWasmBase64 } from './wasm/attention.wasm.js';
-
-const MAX_BYTES = 1 << 30;
+import { heapFor, lazyWasmKernel, regions, roundUp4 } from './wasm-kernel.js';
 
 interface AttentionExports {
   memory: WebAssembly.Memory;
@@ -22,54 +21,15 @@ interface AttentionExports {
 }
 
 /** Loaded on first use (null: no wasm SIMD here). Nothing lives in its memory between calls. */
-let kernel: AttentionExports | null | undefined;
-
-function getKernel(): AttentionExports | null {
-  if (kernel === undefined) {
-    try {
-      const bytes = Uint8Array.from(atob(attentionWasmBase64), (c) => c.charCodeAt(0));
-      kernel = new WebAssembly.Instance(new WebAssembly.Module(bytes)).exports as unknown as AttentionExports;
-    } catch {
-      kernel = null;
-    }
-  }
-  return kernel;
-}
+const getKernel = lazyWasmKernel<AttentionExports>(attentionWasmBase64);
 
 /** Whether attentionFast runs the wasm kernels here (false: the reference loops). */
 export function wasmAttentionAvailable(): boolean {
   return getKernel() !== null;
 }
 
-const roundUp4 = (x: number) => (x + 3) & ~3;
 /** The kernels read keys (and dropout factors) 4 at a time, up to 3 past a row's last: room for those reads. */
 const PAD_ROWS = 3;
-
-/** Float offsets of the regions, in order; each starts 16-byte aligned. */
-function regions(sizes: number[]): { at: number[]; floats: number } {
-  const at: number[] = [];
-  let next = 0;
-  for (const size of sizes) {
-    at.push(next);
-    next += roundUp4(size);
-  }
-  return { at, floats: next };
-}
-
-/** The module's memory as floats, grown to hold `floats`; null when it cannot be. */
-function heapFor(k: AttentionExports, floats: number): Float32Array | null {
-  const bytes = 4 * floats;
-  if (bytes > MAX_BYTES) return null;
-  const have = k.memory.buffer.byteLength;
-  if (have < bytes) {
-    try {
-      k.memory.grow(Math.ceil((bytes - have) / 65536));
-    } catch {
-      return null;
-    }
-  }
-  return new Float32Array(k.memory.buffer);
-}
 
 /** Copies rows of d floats into rows of dp floats at `at`, the padding channels zero. Plain loops: a
  * subarray per row of 25 floats cost more than the copy (a profile had these copies at 16 % of a step). */
@@ -122,7 +82,7 @@ export function attentionFast(q: Float32Array, k: Float32Array, v: Float32Array,
   const { at, floats } = regions([rows * dp, (keys + PAD_ROWS) * dp, (keys + PAD_ROWS) * dp, rows * dp, rows, rows, rows,
     (factors?.length ?? 0) + PAD_ROWS, roundUp4(s.tk)]);
   const [qAt, kAt, vAt, outAt, maxAt, sumAt, endsAt, factorsAt, scratchAt] = at;
-  const heap = heapFor(kern, floats);
+  const heap = heapFor(kern.memory, floats);
   if (!heap) return attentionCpu(q, k, v, lengths, s);
   putInputs(kern, heap, q, k, v, lengths, factors, s, { q: qAt, k: kAt, v: vAt, ends: endsAt, factors: factorsAt });
   heap.fill(0, outAt, outAt + rows * dp); // out accumulates
@@ -147,7 +107,7 @@ export function attentionBackwardFast(
   const { at, floats } = regions([rows * dp, (keys + PAD_ROWS) * dp, (keys + PAD_ROWS) * dp, rows * dp, rows * dp, rows, rows,
     (factors?.length ?? 0) + PAD_ROWS, rows * dp, keys * dp, keys * dp, 3 * roundUp4(s.tk)]);
   const [qAt, kAt, vAt, outAt, doutAt, lseAt, endsAt, factorsAt, dqAt, dkAt, dvAt, scratchAt] = at;
-  const heap = heapFor(kern, floats);
+  const heap = heapFor(kern.memory, floats);
   if (!heap) return attentionBackwardCpu(q, k, v, out, dout, stats, lengths, s);
   putInputs(kern, heap, q, k, v, lengths, factors, s, { q: qAt, k: kAt, v: vAt, ends: endsAt, factors: factorsAt });
   putRows(heap, out, outAt, s.dHead, dp);

@@ -14,7 +14,7 @@ import { gatherCpu, scatterAddCpu } from './gather.js';
 import { dropoutFactorsCpu, normalCpu, uniformCpu } from '../../engine/random.js';
 import { adamFast } from './adam.fast.js';
 import { maskSampleBackwardFast, maskSampleFast } from './mask.fast.js';
-import { lstmCellBackwardCpu, lstmCellBackwardFromActs, lstmCellCpu } from './lstm.js';
+import { lstmCellBackwardFast, lstmCellFast } from './lstm.fast.js';
 import { concatCpu, sliceCpu } from './copy.js';
 import { attentionBackwardFast, attentionFast } from './attention.fast.js';
 import { maxPool2dBackwardCpu, maxPool2dCpu } from './conv.js';
@@ -161,16 +161,15 @@ export class CpuBackend implements Backend {
 
   lstmCell(gates: Storage, cPrev: Storage, batch: number, hidden: number, save = false): { h: Storage; c: Storage; saved?: Storage } {
     const acts = save ? new Float32Array(batch * 5 * hidden) : undefined;
-    const { h, c } = lstmCellCpu(this.f32(gates), this.f32(cPrev), batch, hidden, acts);
+    const { h, c } = lstmCellFast(this.f32(gates), this.f32(cPrev), batch, hidden, acts);
     return { h: this.wrap(h), c: this.wrap(c), ...(acts ? { saved: this.wrap(acts) } : {}) };
   }
 
   lstmCellBackward(
     gates: Storage, cPrev: Storage, dh: Storage, dc: Storage, batch: number, hidden: number, saved?: Storage,
   ): { dgates: Storage; dcPrev: Storage } {
-    const { dgates, dcPrev } = saved
-      ? lstmCellBackwardFromActs(this.f32(saved), this.f32(cPrev), this.f32(dh), this.f32(dc), batch, hidden)
-      : lstmCellBackwardCpu(this.f32(gates), this.f32(cPrev), this.f32(dh), this.f32(dc), batch, hidden);
+    const acts = saved ? this.f32(saved) : undefined;
+    const { dgates, dcPrev } = lstmCellBackwardFast(this.f32(gates), this.f32(cPrev), this.f32(dh), this.f32(dc), batch, hidden, acts);
     return { dgates: this.wrap(dgates), dcPrev: this.wrap(dcPrev) };
   }
 

@@ -1,17 +1,20 @@
 // Assembles the WebAssembly kernels into TypeScript modules holding their bytes as base64, which are
 // committed so that installing, testing and bundling never need wabt. Run after editing a .wat:
 //   node kernels/cpu/wasm/build-wasm.mjs                writes kernels/cpu/wasm/gemm.wasm.ts, kernels/cpu/wasm/mask.wasm.ts,
-//                                               kernels/cpu/wasm/adam.wasm.ts and kernels/cpu/wasm/attention.wasm.ts
+//                                               kernels/cpu/wasm/adam.wasm.ts, kernels/cpu/wasm/attention.wasm.ts and
+//                                               kernels/cpu/wasm/lstm.wasm.ts
 //   node kernels/cpu/wasm/build-wasm.mjs --stdout       prints what it would write to gemm.wasm.ts
 //                                               (test/matmul-wasm.test.ts compares it with the committed
 //                                               file, so the two cannot drift)
 //   node kernels/cpu/wasm/build-wasm.mjs --stdout mask  the same for mask.wasm.ts (test/mask-wasm.test.ts), and
 //                                               `--stdout adam` for adam.wasm.ts, `--stdout attention` for
-//                                               attention.wasm.ts (test/attention-fast.test.ts)
+//                                               attention.wasm.ts (test/attention-fast.test.ts), `--stdout lstm`
+//                                               for lstm.wasm.ts (test/lstm-fast.test.ts)
 // Two variants come out of gemm.wat: `gemmWasmBase64` owns its memory (browsers, single thread);
 // `gemmSharedWasmBase64` imports a shared memory, so that Node worker threads can run the same kernel on
-// the same packed operands. mask.wat (mask sampling and its backward), adam.wat (the fused Adam step) and
-// attention.wat (fused attention, forward and backward) each give one module with its own memory.
+// the same packed operands. mask.wat (mask sampling and its backward), adam.wat (the fused Adam step),
+// attention.wat (fused attention, forward and backward) and lstm.wat (the fused LSTM cell) each give one
+// module with its own memory.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -47,7 +50,10 @@ function fail(message) {
 }
 
 const base64 = (bytes) => Buffer.from(bytes).toString('base64');
-const readWat = (name) => readFileSync(join(here, name), 'utf8');
+/** A .wat file's text with each `;; @include FILE` line replaced by that file's text (shared functions such
+ * as exp4.wat, written once for every module that calls them). */
+const readWat = (name) =>
+  readFileSync(join(here, name), 'utf8').replace(/^[ \t]*;; @include (\S+)[ \t]*$/gm, (_, file) => readFileSync(join(here, file), 'utf8'));
 
 /** Each target: the file it writes, and its text with the number of wasm bytes in it. */
 const targets = {
@@ -67,6 +73,7 @@ const targets = {
   mask: () => single('mask', 'maskWasmBase64', 'The mask sampling module (forward and backward) with its own memory'),
   adam: () => single('adam', 'adamWasmBase64', 'The fused Adam step module with its own memory'),
   attention: () => single('attention', 'attentionWasmBase64', 'The fused attention module (forward and backward) with its own memory'),
+  lstm: () => single('lstm', 'lstmWasmBase64', 'The fused LSTM cell module (forward and backward) with its own memory'),
 };
 
 function single(name, exportName, doc) {
