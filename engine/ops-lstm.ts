@@ -3,9 +3,9 @@
  * dozen elementwise ops (and their saved intermediates) of the unfused formula. Its two outputs share one
  * backward (multi-output.ts), which receives ∂L/∂h and ∂L/∂c together.
  */
-import { zeros } from './create.js';
+import { tensor, zeros } from './create.js';
 import { recordMulti } from './multi-output.js';
-import { split, stack, unstack } from './ops-concat.js';
+import { concat, split, stack, unstack } from './ops-concat.js';
 import { gradEnabled, noGrad } from './state.js';
 import { backendOf, expectDtype, fromStorage, where } from './ops.js';
 import { fmt } from './shape.js';
@@ -59,7 +59,68 @@ function recurrentProductBackward(g: Tensor, weightHh: Tensor): Tensor {
   return g.reshape(samples, -1, g.shape[1]).matmul(weightHh).reshape(g.shape[0], -1);
 }
 
-/** What the forward keeps of one step for the backward. */
+/**
+ * Which rows one step computes: in each of the K mask-sample slices of S rows (K = 1 without samples), the
+ * first `rows`, the shortest prefix that holds every row of every slice still running (t < its length).
+ */
+interface StepRows {
+  rows: number;
+  /** [K·rows, 1] 0/1 flags of the computed rows still running; null when all of them are. */
+  running: Tensor | null;
+}
+
+/**
+ * The rows of every step. Rows past their length are skipped where they end a slice: a batch whose rows
+ * are sorted longest first within each slice (as SCAN's training batches are) computes no finished row,
+ * as PyTorch's packed sequences do; in any other order the finished rows inside the prefix are computed
+ * and then masked, which gives the same result.
+ */
+function stepRows(lengths: Int32Array | null, samples: number, batch: number, steps: number): StepRows[] {
+  const slice = batch / samples;
+  return Array.from({ length: steps }, (_, t): StepRows => {
+    if (!lengths) return { rows: slice, running: null };
+    let rows = 0;
+    for (let k = 0; k < samples; k++) {
+      for (let i = slice - 1; i >= rows; i--) {
+        if (lengths[k * slice + i] > t) {
+          rows = i + 1;
+          break;
+        }
+      }
+    }
+    const flags = new Float32Array(samples * rows);
+    for (let k = 0; k < samples; k++) for (let i = 0; i < rows; i++) flags[k * rows + i] = lengths[k * slice + i] > t ? 1 : 0;
+    return { rows, running: flags.every((f) => f === 1) ? null : tensor(flags, [samples * rows, 1]) };
+  });
+}
+
+/**
+ * Rows [0, rows) of each of the K slices of x [B, n], as [K·rows, n]; always a new tensor (maybe a view).
+ * Called under noGrad only (the forward's steps and the recorded backward), so it copies with the backend's
+ * slice directly rather than through split, which would also copy the rest.
+ */
+function leadingRows(x: Tensor, samples: number, rows: number): Tensor {
+  const [batch, n] = x.shape;
+  const slice = batch / samples;
+  if (rows === slice) return x.reshape(batch, n);
+  const be = x.backend;
+  return fromStorage(be, be.slice(x.storage, samples, slice, n, 0, rows), [samples * rows, n]);
+}
+
+/** x [B, n] with rows [0, rows) of each of the K slices replaced by `lead` [K·rows, n]; a new tensor. Under noGrad. */
+function withLeadingRows(lead: Tensor, x: Tensor, samples: number, rows: number): Tensor {
+  const [batch, n] = x.shape;
+  const slice = batch / samples;
+  if (rows === slice) return lead.reshape(batch, n);
+  if (rows === 0) return x.reshape(batch, n);
+  const be = x.backend;
+  const rest = be.slice(x.storage, samples, slice, n, rows, slice - rows);
+  const joined = be.concat([lead.storage, rest], samples, [rows, slice - rows], n);
+  be.release(rest);
+  return fromStorage(be, joined, [batch, n]);
+}
+
+/** What the forward keeps of one step that ran rows, for the backward (each over the step's K·rows rows). */
 interface SavedStep {
   gates: Tensor;
   hPrev: Tensor;
@@ -72,15 +133,15 @@ interface SavedStep {
  * One LSTM layer over a whole sequence as one autograd op: `xProj` [B, T, 4H] (the input projection of
  * every step with both biases, computed outside in one product), the recurrent weight [4H, H] (or K sampled
  * copies [K, 4H, H]: batch slice k uses copy k at every step), the initial h0, c0 [B, H], and optional
- * per-step [B, 1] 0/1 masks of the rows still running (past its length a row's output is 0 and its state
- * stays). Returns the output [B, T, H] and the final h and c.
+ * per-row lengths (each in 0..T): past its length a row's output is 0 and its state stays. Returns the
+ * output [B, T, H] and the final h and c.
  *
- * The steps run eagerly without recording a graph per op; the backward walks the steps in reverse with the
- * fused cell backward, and forms the recurrent weight's gradient as one product over all steps,
- * Σ_t dgates_tᵀ h_{t−1}, and the projection's gradient as one [B, T, 4H] tensor.
+ * The steps run eagerly without recording a graph per op, each on the rows stepRows picks; the backward
+ * walks the steps in reverse with the fused cell backward, and forms the recurrent weight's gradient as
+ * one product over all steps, Σ_t dgates_tᵀ h_{t−1}, and the projection's gradient as one [B, T, 4H] tensor.
  */
 export function lstmSequence(
-  xProj: Tensor, weightHh: Tensor, h0: Tensor, c0: Tensor, valid: readonly (Tensor | null)[] | null,
+  xProj: Tensor, weightHh: Tensor, h0: Tensor, c0: Tensor, lengths: Int32Array | null,
 ): { output: Tensor; h: Tensor; c: Tensor } {
   const be = backendOf('lstmSequence', [xProj, weightHh, h0, c0]);
   const [batch, steps, four] = xProj.shape;
@@ -89,24 +150,35 @@ export function lstmSequence(
     || h0.shape.join() !== `${batch},${hidden}` || c0.shape.join() !== `${batch},${hidden}`) {
     throw new Error(`lstmSequence: projected input ${fmt(xProj.shape)}, W_hh ${fmt(weightHh.shape)}, h0 ${fmt(h0.shape)}, c0 ${fmt(c0.shape)} do not fit [B, T, 4H], [4H, H], [B, H]`);
   }
-  if (weightHh.rank === 3 && batch % weightHh.shape[0] !== 0) {
-    throw new Error(`lstmSequence: batch of ${batch} rows cannot be cut into ${weightHh.shape[0]} mask-sample slices (it must be divisible by K)`);
+  const samples = weightHh.rank === 3 ? weightHh.shape[0] : 1;
+  if (batch % samples !== 0) {
+    throw new Error(`lstmSequence: batch of ${batch} rows cannot be cut into ${samples} mask-sample slices (it must be divisible by K)`);
   }
+  if (lengths && (lengths.length !== batch || lengths.some((l) => !(l >= 0 && l <= steps)))) {
+    throw new Error(`lstmSequence: lengths [${Array.from(lengths).join(',')}] must be ${batch} integers in [0, ${steps}]`);
+  }
+  const plan = stepRows(lengths, samples, batch, steps);
   const needGrad = gradEnabled() && [xProj, weightHh, h0, c0].some((t) => t.requiresGrad);
-  const saved: SavedStep[] = [];
+  const saved: (SavedStep | null)[] = [];
   const { outputs, h, c } = noGrad(() => {
     const projected = unstack(xProj, 1);
+    const none = zeros([batch, hidden]);
     let h = h0;
     let c = c0;
-    const outputs: Tensor[] = [];
-    projected.forEach((xt, t) => {
-      const gates = xt.add(recurrentProduct(h, weightHh));
-      const out = be.lstmCell(gates.storage, c.storage, batch, hidden, needGrad);
-      const next = { h: fromStorage(be, out.h, c.shape), c: fromStorage(be, out.c, c.shape) };
-      if (needGrad) saved.push({ gates, hPrev: h, cPrev: c, acts: out.saved ? fromStorage(be, out.saved, [out.saved.size]) : null });
-      const mask = valid?.[t];
-      outputs.push(mask ? next.h.mul(mask) : next.h);
-      [h, c] = mask ? [where(mask, next.h, h), where(mask, next.c, c)] : [next.h, next.c];
+    const outputs = projected.map((xt, t) => {
+      const { rows, running } = plan[t];
+      if (rows === 0) {
+        saved.push(null);
+        return none;
+      }
+      const [hRun, cRun] = [leadingRows(h, samples, rows), leadingRows(c, samples, rows)];
+      const gates = leadingRows(xt, samples, rows).add(recurrentProduct(hRun, weightHh));
+      const out = be.lstmCell(gates.storage, cRun.storage, samples * rows, hidden, needGrad);
+      const [hCell, cCell] = [fromStorage(be, out.h, hRun.shape), fromStorage(be, out.c, cRun.shape)];
+      saved.push(needGrad ? { gates, hPrev: hRun, cPrev: cRun, acts: out.saved ? fromStorage(be, out.saved, [out.saved.size]) : null } : null);
+      const [hNext, cNext] = running ? [where(running, hCell, hRun), where(running, cCell, cRun)] : [hCell, cCell];
+      [h, c] = [withLeadingRows(hNext, h, samples, rows), withLeadingRows(cNext, c, samples, rows)];
+      return withLeadingRows(running ? hCell.mul(running) : hCell, none, samples, rows);
     });
     return { outputs, h, c };
   });
@@ -119,49 +191,69 @@ export function lstmSequence(
     let dc = dcN ? dcN.detach() : zeros([batch, hidden]);
     // Per step [B, 1, H] pieces (split, not unstack: a piece and its reshaped view are both released).
     const dOuts = dOut ? split(dOut, new Array<number>(steps).fill(1), 1) : null;
-    const dGates: Tensor[] = new Array<Tensor>(steps);
-    // Each step's temporaries are released as soon as the step is done: a long sequence would otherwise
-    // hold a handful of [B, H] gradients per step until the caller's tidy ends.
-    const release = (keep: Tensor, ...ts: (Tensor | null)[]): void => new Set(ts).forEach((t) => t && t !== keep && t.dispose());
+    const noGates = zeros([batch, four]);
+    const dX: Tensor[] = new Array<Tensor>(steps);
+    // The steps that ran: their rows' gate gradients and previous h, for the weight's gradient.
+    const ran: { dGates: Tensor; hPrev: Tensor }[] = [];
     for (let t = steps - 1; t >= 0; t--) {
-      const mask = valid?.[t];
-      // The gradient reaching h_t from the step's output and from the next step.
-      const dOutStep = dOuts ? dOuts[t].reshape(batch, hidden) : null;
-      const dhIn = dOutStep ? dh.add(dOutStep) : dh;
-      let dhCell = dhIn;
-      let dcCell = dc;
+      const s = saved[t];
+      const { rows, running } = plan[t];
+      if (!s) {
+        // No row ran: the step's output was a constant 0, and h and c passed through unchanged.
+        dX[t] = noGates.reshape(batch, four);
+        continue;
+      }
+      // Each step's temporaries are released as soon as the step is done: a long sequence would otherwise
+      // hold a handful of [B, H] gradients per step until the caller's tidy ends.
+      const temps: Tensor[] = [];
+      const temp = (x: Tensor): Tensor => (temps.push(x), x);
+      // The gradient reaching h_t from the step's output and from the next step, on the rows that ran.
+      const dhIn = dOuts ? temp(dh.add(temp(dOuts[t].reshape(batch, hidden)))) : dh;
+      let dhCell = temp(leadingRows(dhIn, samples, rows));
+      let dcCell = temp(leadingRows(dc, samples, rows));
       let dhSkip: Tensor | null = null;
       let dcSkip: Tensor | null = null;
-      if (mask) {
-        // A row past its length passes its state's gradient straight to the previous step (its output was
-        // 0, so none comes from there); its cell gets none.
-        const negated = mask.mul(-1);
-        const stopped = negated.add(1);
-        [dhCell, dcCell, dhSkip, dcSkip] = [dhIn.mul(mask), dc.mul(mask), dh.mul(stopped), dc.mul(stopped)];
-        [negated, stopped].forEach((m) => m.dispose());
+      if (running) {
+        // A finished row passes its state's gradient straight to the previous step (its output was 0, so
+        // none comes from there); its cell gets none.
+        const stopped = temp(temp(running.mul(-1)).add(1));
+        [dhSkip, dcSkip] = [temp(temp(leadingRows(dh, samples, rows)).mul(stopped)), temp(dcCell.mul(stopped))];
+        [dhCell, dcCell] = [temp(dhCell.mul(running)), temp(dcCell.mul(running))];
       }
-      const s = saved[t];
-      const g = be.lstmCellBackward(s.gates.storage, s.cPrev.storage, dhCell.storage, dcCell.storage, batch, hidden, s.acts?.storage);
-      dGates[t] = fromStorage(be, g.dgates, [batch, four]);
-      const dcPrev = fromStorage(be, g.dcPrev, [batch, hidden]);
-      const dhPrev = recurrentProductBackward(dGates[t], weightHh);
-      const [nextDh, nextDc] = [dhSkip ? dhPrev.add(dhSkip) : dhPrev, dcSkip ? dcPrev.add(dcSkip) : dcPrev];
-      release(nextDh, dh, dhIn, dhCell, dhSkip, dhPrev, dOutStep, dOuts?.[t] ?? null);
-      release(nextDc, dc, dcCell, dcSkip, dcPrev);
+      const g = be.lstmCellBackward(s.gates.storage, s.cPrev.storage, dhCell.storage, dcCell.storage, samples * rows, hidden, s.acts?.storage);
+      const dGates = fromStorage(be, g.dgates, [samples * rows, four]);
+      const dcPrev = temp(fromStorage(be, g.dcPrev, [samples * rows, hidden]));
+      const dhPrev = temp(recurrentProductBackward(dGates, weightHh));
+      ran.push({ dGates, hPrev: s.hPrev });
+      dX[t] = withLeadingRows(dGates, noGates, samples, rows);
+      // Rows that did not run keep the gradient of h and c they had (not the output's: that was a constant 0).
+      const nextDh = withLeadingRows(dhSkip ? temp(dhPrev.add(dhSkip)) : dhPrev, dh, samples, rows);
+      const nextDc = withLeadingRows(dcSkip ? temp(dcPrev.add(dcSkip)) : dcPrev, dc, samples, rows);
+      temps.push(dh, dc);
+      if (dOuts) temps.push(dOuts[t]);
+      temps.forEach((x) => x.dispose());
       [dh, dc] = [nextDh, nextDc];
     }
-    const dX = stack(dGates, 1);
-    dGates.forEach((d) => d.dispose());
+    const dXProj = stack(dX, 1);
+    dX.forEach((d) => d.dispose());
+    noGates.dispose();
     let dW: Tensor | null = null;
     if (needs[1]) {
-      const hPrev = stack(saved.map((s) => s.hPrev), 1);
-      // Σ_t dgates_tᵀ h_{t−1} as one product (per mask sample: rows of slice k are contiguous in [B, T, ·]).
-      dW = weightHh.rank === 2
-        ? dX.reshape(-1, four).matmul(hPrev.reshape(-1, hidden), { transA: true })
-        : dX.reshape(weightHh.shape[0], -1, four).matmul(hPrev.reshape(weightHh.shape[0], -1, hidden), { transA: true });
-      hPrev.dispose();
+      // Σ_t dgates_tᵀ h_{t−1} over the rows that ran, as one product per mask sample: [K, Σ rows, ·] each.
+      const bySample = (xs: Tensor[]): Tensor => {
+        const views = xs.map((x) => x.reshape(samples, -1, x.shape[1]));
+        const joined = concat(views, 1);
+        views.forEach((v) => v.dispose());
+        return joined;
+      };
+      const [a, b] = [bySample(ran.map((r) => r.dGates)), bySample(ran.map((r) => r.hPrev))];
+      const product = a.matmul(b, { transA: true });
+      dW = weightHh.rank === 2 ? product.reshape(four, hidden) : product;
+      [a, b].forEach((x) => x.dispose());
+      if (dW !== product) product.dispose();
     }
-    return [needs[0] ? dX : null, dW, needs[2] ? dh : null, needs[3] ? dc : null];
+    ran.forEach((r) => r.dGates.dispose());
+    return [needs[0] ? dXProj : null, dW, needs[2] ? dh : null, needs[3] ? dc : null];
   });
   return { output, h: hOut, c: cOut };
 }

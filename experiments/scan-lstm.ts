@@ -39,6 +39,8 @@ export interface ScanConfig extends BaseConfig {
 export interface ScanBatch extends Batch {
   /** x: commands + EOS [B, Tin] (PAD after); y: actions + EOS [B, T] (-1 after); aux[0]: decoder inputs. */
   srcLengths: Int32Array;
+  /** Scored tokens per row of y (actions and EOS). */
+  targetLengths: Int32Array;
   teacherForcing: boolean;
   /** Scored tokens in y (actions and EOS). */
   tokens: number;
@@ -98,10 +100,26 @@ function encodeSources(pairs: readonly ScanPair[]): { src: Tensor; lengths: Int3
   return { src: tensor(ids, [pairs.length, width]), lengths };
 }
 
+/**
+ * The batch's rows reordered so that each of the K mask-sample slices (K = 1 for base training) holds its
+ * rows longest output first: the decoder's steps then skip rows that have finished (engine/ops-lstm.ts), as
+ * PyTorch's packed sequences do. Rows are dealt to the slices in turn by length rank, so the slices are
+ * alike; which rows meet which sample does not matter, the samples being independent draws of one mask.
+ */
+function longestFirst(rows: ScanPair[], samples: number): ScanPair[] {
+  const k = rows.length % samples === 0 ? samples : 1;
+  const per = rows.length / k;
+  const ranked = rows.map((pair, i) => ({ pair, i, length: pair.actions.split(' ').length })).sort((a, b) => b.length - a.length || a.i - b.i);
+  const out = new Array<ScanPair>(rows.length);
+  ranked.forEach(({ pair }, q) => (out[(q % k) * per + Math.floor(q / k)] = pair));
+  return out;
+}
+
 function trainBatch(cfg: ScanConfig, seed: number, phase: string, step: number): ScanBatch {
   const pairs = splitPart(cfg, phase === 'base' ? 'simple' : STAGE_SPLIT[phase], 'train');
   const stream = PHASES.indexOf(phase);
-  const rows = Array.from({ length: cfg.batch }, (_, r) => pairs[drawIndex(seed, stream, step, r, pairs.length)]);
+  const drawn = Array.from({ length: cfg.batch }, (_, r) => pairs[drawIndex(seed, stream, step, r, pairs.length)]);
+  const rows = longestFirst(drawn, phase === 'base' ? 1 : cfg.samples);
   const { src, lengths } = encodeSources(rows);
   const targets = rows.map((p) => vocab.output.encode(p.actions, { eos: true }));
   const y = padRows(targets, -1);
@@ -113,6 +131,7 @@ function trainBatch(cfg: ScanConfig, seed: number, phase: string, step: number):
     y: tensor(y.ids, [cfg.batch, y.width]),
     aux: [tensor(decoderIn.ids, [cfg.batch, y.width])],
     srcLengths: lengths,
+    targetLengths: y.lengths,
     teacherForcing,
     tokens: y.lengths.reduce((s, l) => s + l, 0),
   };
@@ -121,7 +140,7 @@ function trainBatch(cfg: ScanConfig, seed: number, phase: string, step: number):
 function loss(model: Seq2SeqLstm, b: ScanBatch, cfg: ScanConfig): Tensor {
   const state = model.encode(b.x, b.srcLengths);
   const steps = b.y.shape[1];
-  const logits = b.teacherForcing ? model.decodeForced(state, b.aux![0]) : model.decodeGreedy(state, steps).logits;
+  const logits = b.teacherForcing ? model.decodeForced(state, b.aux![0], b.targetLengths) : model.decodeGreedy(state, steps).logits;
   // Σ token losses / B, as the authors' code (crossEntropy is the mean over the scored tokens).
   return crossEntropy(logits, b.y).mul(b.tokens / cfg.batch);
 }

@@ -7,7 +7,7 @@
  * [K, ...]: batch slice k then uses sample k at every time step (linear cuts the batch axis, which both the
  * [B, T, in] input projection and the per-step [B, H] recurrence keep first).
  */
-import { rand, tensor, zeros } from '../engine/create.js';
+import { rand, zeros } from '../engine/create.js';
 import { stack, unstack } from '../engine/ops-concat.js';
 import { lstmSequence } from '../engine/ops-lstm.js';
 import { fmt } from '../engine/shape.js';
@@ -95,7 +95,7 @@ export class LSTM extends Module {
     if (state && (state.h.shape.join() !== stateShape.join() || state.c.shape.join() !== stateShape.join())) {
       throw new Error(`LSTM: state h ${fmt(state.h.shape)}, c ${fmt(state.c.shape)} must both be ${fmt(stateShape)}`);
     }
-    const valid = lengths ? this.validMasks(lengths, batch, steps) : null;
+    const lens = lengths ? this.checkedLengths(lengths, batch, steps) : null;
     const h0 = state ? unstack(state.h) : null;
     const c0 = state ? unstack(state.c) : null;
     let input = x;
@@ -103,7 +103,7 @@ export class LSTM extends Module {
     const cs: Tensor[] = [];
     for (let k = 0; k < this.layers; k++) {
       if (k > 0 && this.training && this.dropout > 0) input = dropout(input, this.dropout);
-      const out = this.layer(k, input, h0?.[k] ?? zeros([batch, this.hidden]), c0?.[k] ?? zeros([batch, this.hidden]), valid);
+      const out = this.layer(k, input, h0?.[k] ?? zeros([batch, this.hidden]), c0?.[k] ?? zeros([batch, this.hidden]), lens);
       input = out.output;
       hs.push(out.h);
       cs.push(out.c);
@@ -112,26 +112,23 @@ export class LSTM extends Module {
   }
 
   /** One layer over the sequence: output [B, T, H], final h and c [B, H]. */
-  private layer(k: number, x: Tensor, h0: Tensor, c0: Tensor, valid: (Tensor | null)[] | null): LstmOutput {
+  private layer(k: number, x: Tensor, h0: Tensor, c0: Tensor, lengths: Int32Array | null): LstmOutput {
     const p = this.params[k];
     const weightHh = param(p.weightHh);
     // The input projection for all steps in one product, with both biases (b_ih + b_hh): one bias add and
     // one bias-gradient reduction per layer instead of per step. [B, T, in] keeps rows grouped by batch
     // row, so with K sampled weights linear() gives batch slice k sample k at every step.
     const projected = linear(x, param(p.weightIh), param(p.biasIh).add(param(p.biasHh)));
-    return lstmSequence(projected, weightHh, h0, c0, valid);
+    return lstmSequence(projected, weightHh, h0, c0, lengths);
   }
 
-  /** Per step, a [B, 1] mask of the rows still running, or null where all of them are. */
-  private validMasks(lengths: ArrayLike<number>, batch: number, steps: number): (Tensor | null)[] {
+  /** The lengths as lstmSequence takes them, checked here so that the error names the model. */
+  private checkedLengths(lengths: ArrayLike<number>, batch: number, steps: number): Int32Array {
     const lens = Array.from(lengths);
     if (lens.length !== batch || lens.some((l) => !Number.isInteger(l) || l < 0 || l > steps)) {
       throw new Error(`LSTM: lengths [${lens.join(',')}] must be ${batch} integers in [0, ${steps}]`);
     }
-    const shortest = Math.min(...lens);
-    return Array.from({ length: steps }, (_, t) =>
-      t < shortest ? null : tensor(Float32Array.from(lens, (l) => (t < l ? 1 : 0)), [batch, 1]),
-    );
+    return Int32Array.from(lens);
   }
 }
 

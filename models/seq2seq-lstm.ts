@@ -63,9 +63,13 @@ export class Seq2SeqLstm extends Module {
     return { h, c };
   }
 
-  /** Teacher forcing: the decoder reads `inputs` [B, T] (SOS, then the reference); logits [B, T, V]. */
-  decodeForced(state: LstmState, inputs: Tensor): Tensor {
-    return this.out.forward(this.decoder.forward(this.embed(this.decoderEmbedding, inputs), state).output);
+  /**
+   * Teacher forcing: the decoder reads `inputs` [B, T] (SOS, then the reference); logits [B, T, V]. With
+   * each row's target length, the decoder stops a row there (its later logits are the output layer's bias,
+   * for positions the loss does not score) and skips finished rows (models/lstm.ts).
+   */
+  decodeForced(state: LstmState, inputs: Tensor, lengths?: ArrayLike<number>): Tensor {
+    return this.out.forward(this.decoder.forward(this.embed(this.decoderEmbedding, inputs), state, lengths).output);
   }
 
   /** Greedy decoding for `steps` steps from SOS, each step fed the previous step's argmax. */

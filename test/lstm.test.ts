@@ -85,6 +85,17 @@ describe('gradients match finite differences (cpu)', () => {
     });
   });
 
+  it('rows skipped past their lengths (sorted longest first, steps where no row runs): every gradient', async () => {
+    ms.manualSeed(24);
+    const lstm = new LSTM(3, 4, 2);
+    const x = ms.rand([3, 4, 3]).mul(2).sub(1);
+    const ws = [ms.rand([3, 4, 4]), ms.rand([2, 3, 4]), ms.rand([2, 3, 4])];
+    await gradcheck([x, ...lstm.parameters()], () => {
+      const out = lstm.forward(x, null, [3, 1, 0]);
+      return weightedSum([out.output, out.h, out.c], ws);
+    });
+  });
+
   it('concat and split along a middle axis, with an unused piece', async () => {
     ms.manualSeed(24);
     const a = ms.rand([2, 3, 2]);
@@ -231,6 +242,48 @@ describe('LSTM semantics (cpu)', () => {
       expectClose(rowOut.slice(0, len * H), await f32(alone.output), 1e-6, `row ${b} output`);
       expectClose(stateRows(h, 2, B, H, b, 1), await f32(alone.h), 1e-6, `row ${b} h_n`);
       expectClose(stateRows(c, 2, B, H, b, 1), await f32(alone.c), 1e-6, `row ${b} c_n`);
+    }
+  });
+
+  it('rows in any order give the same outputs and gradients (rows past their length are skipped or masked)', async () => {
+    // Sorted longest first within each of the K slices, the steps compute only running rows; reversed,
+    // every step computes whole slices and masks the finished rows. Lengths include 0, and no row runs
+    // the last step.
+    const [K, per, T, I, H] = [2, 3, 6, 3, 4];
+    const sorted = [5, 3, 0, 4, 4, 1];
+    const order = [2, 1, 0, 5, 4, 3]; // row r of the reversed batch is row order[r] of the sorted one
+    const permute = (data: Float32Array, rowSize: number, rowsOf: (r: number) => number): Float32Array => {
+      const out = new Float32Array(data.length);
+      for (let r = 0; r < K * per; r++) out.set(data.subarray(rowsOf(r) * rowSize, (rowsOf(r) + 1) * rowSize), r * rowSize);
+      return out;
+    };
+    const run = async (samples: number, reversed: boolean) => {
+      ms.manualSeed(33);
+      const lstm = new LSTM(I, H, 2);
+      const xData = await f32(ms.rand([K * per, T, I]));
+      const wData = await f32(ms.rand([K * per, T, H]));
+      const pick = (data: Float32Array, rowSize: number) => (reversed ? permute(data, rowSize, (r) => order[r]) : data);
+      const x = ms.tensor(pick(xData, T * I), [K * per, T, I]).requireGrad();
+      const w = ms.tensor(pick(wData, T * H), [K * per, T, H]);
+      const hh = lstm.params.map((p) => p.weightHh);
+      const sampled = hh.map((wt) => (samples === 1 ? wt : stack([wt, wt.mul(0.5)])));
+      const out = withParams(new Map(hh.map((wt, i) => [wt, sampled[i]])), () =>
+        lstm.forward(x, null, reversed ? order.map((r) => sorted[r]) : sorted));
+      out.output.mul(w).sum().add(out.h.sum()).add(out.c.mul(2).sum()).backward();
+      const unpick = (data: Float32Array, rowSize: number) => (reversed ? permute(data, rowSize, (r) => order[r]) : data);
+      const states = async (t: Tensor) => {
+        const d = await f32(t);
+        return Float32Array.from([0, 1].flatMap((l) => Array.from(unpick(d.slice(l * K * per * H, (l + 1) * K * per * H), H))));
+      };
+      return {
+        output: unpick(await f32(out.output), T * H), h: await states(out.h), c: await states(out.c), dx: unpick(await f32(x.grad!), T * I),
+        grads: await Promise.all(lstm.parameters().map((p) => f32(p.grad!))),
+      };
+    };
+    for (const samples of [1, K]) {
+      const [skipped, masked] = [await run(samples, false), await run(samples, true)];
+      for (const key of ['output', 'h', 'c', 'dx'] as const) expectClose(skipped[key], masked[key], 1e-6, `K ${samples}: ${key}`);
+      skipped.grads.forEach((g, i) => expectClose(g, masked.grads[i], 1e-5, `K ${samples}: gradient ${i}`));
     }
   });
 
