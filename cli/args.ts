@@ -47,9 +47,10 @@ export const listOf = (what: string, parse: (v: string) => number) => (v: string
 
 /**
  * Optional configuration fields, absent from the defaults, with a value of their kind (scan-lstm's evalLimit: evaluate
- * on at most this many rows per test set; authorsClip: the authors' gradient clipping in mask stages).
+ * on at most this many rows per test set; authorsClip: the authors' gradient clipping in mask stages; baseLrDecay:
+ * the last fraction of base steps with a linearly falling lr).
  */
-const OPTIONAL: Record<string, unknown> = { evalLimit: 1, authorsClip: false };
+const OPTIONAL: Record<string, unknown> = { evalLimit: 1, authorsClip: false, baseLrDecay: 0 };
 
 /** Configuration fields that have their own option. */
 export const OWN_OPTION: Record<string, string> = { beta: '--beta', maskSteps: '--steps', baseSteps: '--base-steps', mode: '--mode', dataDir: '--data-dir', newMaskInit: '--new-mask-init' };

@@ -16,6 +16,12 @@ export interface BaseConfig {
   batch: number;
   baseSteps: number;
   baseLr: number;
+  /**
+   * The last fraction of the base steps (in [0, 1)) over which the lr falls linearly from baseLr towards 0,
+   * so that training ends on a settled network rather than wherever the last steps left it. Absent or 0:
+   * constant, as the paper.
+   */
+  baseLrDecay?: number;
   baseClip: number;
   maskSteps: number;
   maskLr: number;

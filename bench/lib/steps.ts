@@ -23,7 +23,7 @@ export function baseStep(def: AnyExperiment, cfg: BaseConfig): TimedStep {
   const model = def.model(cfg).train();
   const trainer = new BaseTrainer(def, model, cfg);
   return {
-    step: (b) => trainer.step(b),
+    step: (b) => trainer.step(b, 0), // the lr of the first step: a bench times steps, not a schedule
     dispose: () => {
       trainer.dispose();
       model.dispose();
