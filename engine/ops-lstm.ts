@@ -196,9 +196,8 @@ export function lstmSequence(
     // The steps that ran: their rows' gate gradients and previous h, for the weight's gradient.
     const ran: { dGates: Tensor; hPrev: Tensor }[] = [];
     for (let t = steps - 1; t >= 0; t--) {
-      const s = saved[t];
       const { rows, running } = plan[t];
-      if (!s) {
+      if (rows === 0) {
         // No row ran: the step's output was a constant 0, and h and c passed through unchanged.
         dX[t] = noGates.reshape(batch, four);
         continue;
@@ -220,6 +219,7 @@ export function lstmSequence(
         [dhSkip, dcSkip] = [temp(temp(leadingRows(dh, samples, rows)).mul(stopped)), temp(dcCell.mul(stopped))];
         [dhCell, dcCell] = [temp(dhCell.mul(running)), temp(dcCell.mul(running))];
       }
+      const s = saved[t]!;
       const g = be.lstmCellBackward(s.gates.storage, s.cPrev.storage, dhCell.storage, dcCell.storage, samples * rows, hidden, s.acts?.storage);
       const dGates = fromStorage(be, g.dgates, [samples * rows, four]);
       const dcPrev = temp(fromStorage(be, g.dcPrev, [samples * rows, hidden]));

@@ -7,9 +7,7 @@
 import type { AdamHyper } from '../../engine/backend.js';
 import { adamCpu } from './adam.js';
 import { adamWasmBase64 } from './wasm/adam.wasm.js';
-
-/** The memory's maximum in adam.wat (16384 pages). */
-const MAX_BYTES = 1 << 30;
+import { heapFor, lazyWasmKernel } from './wasm-kernel.js';
 
 interface AdamExports {
   memory: WebAssembly.Memory;
@@ -19,20 +17,7 @@ interface AdamExports {
 }
 
 /** Loaded on first use (null: no wasm SIMD here). Nothing lives in its memory between calls. */
-let kernel: AdamExports | null | undefined;
-
-const decode = (base64: string) => Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
-
-function getKernel(): AdamExports | null {
-  if (kernel === undefined) {
-    try {
-      kernel = new WebAssembly.Instance(new WebAssembly.Module(decode(adamWasmBase64))).exports as unknown as AdamExports;
-    } catch {
-      kernel = null;
-    }
-  }
-  return kernel;
-}
+const getKernel = lazyWasmKernel<AdamExports>(adamWasmBase64);
 
 /** Whether adamFast runs the wasm kernel here (false: it is adamCpu). */
 export function wasmAdamAvailable(): boolean {
@@ -45,19 +30,10 @@ export function adamFast(
   const n = param.length;
   if (n === 0) return;
   const nPad = (n + 1) & ~1;
-  const bytes = 16 * nPad;
   const k = getKernel();
-  if (k === null || bytes > MAX_BYTES) return adamCpu(param, grad, m, v, h, gradScale);
-  const have = k.memory.buffer.byteLength;
-  if (have < bytes) {
-    try {
-      k.memory.grow(Math.ceil((bytes - have) / 65536));
-    } catch {
-      return adamCpu(param, grad, m, v, h, gradScale);
-    }
-  }
+  const heap = k && heapFor(k.memory, 4 * nPad);
+  if (!k || !heap) return adamCpu(param, grad, m, v, h, gradScale);
   // Floats: param [0, nPad), grad [nPad, 2·nPad), m [2·nPad, 3·nPad), v [3·nPad, 4·nPad).
-  const heap = new Float32Array(k.memory.buffer);
   heap.set(param, 0);
   heap.set(grad.subarray(0, n), nPad);
   heap.set(m.subarray(0, n), 2 * nPad);

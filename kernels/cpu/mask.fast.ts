@@ -14,10 +14,8 @@
  */
 import { maskSampleBackwardCpu, maskSampleCpu } from './mask.js';
 import { maskWasmBase64 } from './wasm/mask.wasm.js';
+import { heapFor, roundUp4 } from './wasm-kernel.js';
 import { streamKeys } from '../../engine/random.js';
-
-/** The memory's maximum in mask.wat (16384 pages). */
-const MAX_BYTES = 1 << 30;
 
 interface MaskExports {
   memory: WebAssembly.Memory;
@@ -115,25 +113,14 @@ export function setMaskForceMathExp(force: boolean): void {
   forceMathExp = force;
 }
 
-function growTo(k: MaskExports, bytes: number): boolean {
-  if (bytes > MAX_BYTES) return false;
-  const have = k.memory.buffer.byteLength;
-  if (have >= bytes) return true;
-  try {
-    k.memory.grow(Math.ceil((bytes - have) / 65536));
-    return true;
-  } catch {
-    return false;
-  }
-}
+/** Whether the module's memory holds (or could be grown to) `bytes`. */
+const growTo = (k: MaskExports, bytes: number): boolean => heapFor(k.memory, Math.ceil(bytes / 4)) !== null;
 
 /** The kernel with at least `bytes` of memory, or null (no SIMD, or the memory cannot grow that far). */
 function kernelWithMemory(bytes: number): Kernel | null {
   const kern = getKernel();
   return kern !== null && growTo(kern.k, bytes) ? kern : null;
 }
-
-const roundUp4 = (x: number) => (x + 3) & ~3;
 
 /**
  * e^(−logits[i]) as f64 at float offset eAt (nPad f64), bit-identical to Math.exp. Uses floats
