@@ -1,4 +1,5 @@
-/** The CPU's conv2d on the WebAssembly GEMM (kernels/cpu/conv.fast.ts) against the reference loops (conv.ts). */
+/** The CPU's conv2d on the WebAssembly GEMM (kernels/cpu/conv.fast.ts) against the reference loops (conv.ts), on shapes that
+ * reach every path of its blocking: several blocks, runs cut at block ends, panels spanning images, ragged edges. */
 import { describe, expect, it } from 'vitest';
 import type { Conv2dSpec } from '../engine/backend.js';
 import { uniformCpu } from '../engine/random.js';
@@ -19,6 +20,10 @@ const cases: [string, Conv2dSpec][] = [
   ['5×5 stride 2 pad 2', spec(2, 1, 11, 13, 3, 5, 5, [2, 2], [2, 2], 1, 1)],
   ['3 weight samples, groups 3', spec(6, 3, 6, 7, 6, 3, 3, [1, 2], [1, 0], 3, 3)],
   ['CNN-sized layer', spec(8, 32, 14, 14, 64, 3, 3, [1, 1], [1, 1], 1, 2)],
+  // Blocks of output positions: runs cut at block ends, panels that span images, ragged panels.
+  ['one output position per image', spec(20, 3, 3, 3, 5, 3, 3, [1, 1], [0, 0], 1, 1)],
+  ['k > 256 (the GEMM\'s k blocks), 6 output channels, rows shorter than a panel', spec(4, 40, 7, 7, 6, 3, 3, [1, 1], [1, 1], 1, 1)],
+  ['stride 2 and padding over many blocks', spec(30, 5, 17, 15, 7, 3, 3, [2, 2], [1, 1], 1, 1)],
 ];
 
 describe('conv2d on the WebAssembly GEMM', () => {
@@ -31,6 +36,7 @@ describe('conv2d on the WebAssembly GEMM', () => {
       expectClose(conv2dBackwardInputFast(dy, w, s), conv2dBackwardInputCpu(dy, w, s), 1e-5, `${name} dx`);
       expectClose(conv2dBackwardWeightFast(x, dy, s), conv2dBackwardWeightCpu(x, dy, s), 1e-4, `${name} dw`);
       expect(conv2dFast(x, w, s).length).toBe(s.batch * s.outC * s.outH * s.outW);
+      expect([x, w, dy]).toEqual([uniformCpu(x.length, 1, 0), uniformCpu(w.length, 1, 1), uniformCpu(dy.length, 1, 2)]);
     });
   }
 });

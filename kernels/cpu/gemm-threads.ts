@@ -12,7 +12,8 @@
 import type { Worker as WorkerType } from 'node:worker_threads';
 
 export interface GemmKernel {
-  gemm(pa: number, pb: number, pc: number, mPanels: number, nPanels: number, k: number, ldc: number): void;
+  /** accumulate ≠ 0 adds the product to C (omitted: 0, overwrite). */
+  gemm(pa: number, pb: number, pc: number, mPanels: number, nPanels: number, k: number, ldc: number, accumulate?: number): void;
 }
 
 /** A batched product C_b = A_b · B_b on packed operands: batch entry b's A is at pa + b·paStride (bytes), etc. */

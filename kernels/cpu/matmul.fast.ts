@@ -20,8 +20,12 @@ const MAX_BYTES = 1 << 30;
 /** Smaller products (2·batch·m·n·k) stay on one thread: waking workers costs tens of µs. */
 const THREAD_MIN_FLOPS = 4e6;
 
-interface GemmExports extends GemmKernel {
+/** gemm.wat's exports; the last three move im2col blocks for conv.fast.ts. */
+export interface GemmExports extends GemmKernel {
   pack(src: number, dst: number, nw: number, np: number, sw: number, sp: number, width: number): void;
+  gather(frame: number, rowOff: number, rows: number, runs: number, nRuns: number, dst: number, ldd: number): void;
+  scatter_add(frame: number, rowOff: number, rows: number, runs: number, nRuns: number, src: number, lds: number): void;
+  copy_planes(src: number, dst: number, planes: number, rows: number, len: number, srcRow: number, dstRow: number, srcPlane: number, dstPlane: number): void;
 }
 
 interface Kernel {
@@ -69,6 +73,11 @@ function getKernel(): Kernel | null {
   }
   if (plain === undefined) plain = loadPlain();
   return plain;
+}
+
+/** The loaded GEMM module and its memory (null without WebAssembly SIMD), for other kernels built on it. */
+export function gemmKernel(): { gk: GemmExports; memory: WebAssembly.Memory } | null {
+  return getKernel();
 }
 
 /** Whether matmulFast runs the wasm kernel here (false: it is matmulCpu). */
@@ -137,7 +146,7 @@ export function matmulFast(a: Float32Array, b: Float32Array, spec: MatmulSpec): 
   if (!threads?.usable() || !threads.run(gk, job)) {
     for (let bi = 0; bi < batch; bi++) {
       gk.gemm(job.pa + bi * job.paStride, job.pb + bi * job.pbStride, job.pc + bi * job.pcStride,
-        job.mPanels, job.nPanels, k, job.ldc);
+        job.mPanels, job.nPanels, k, job.ldc, 0);
     }
   }
 

@@ -1,5 +1,7 @@
-;; f32 GEMM for the CPU backend, WebAssembly 128-bit SIMD (no relaxed-simd, so no FMA: mul then add).
-;; Assembled by build-wasm.mjs (beside it) into gemm.wasm.ts; driven by kernels/cpu/matmul.fast.ts.
+;; f32 GEMM for the CPU backend, WebAssembly 128-bit SIMD (no relaxed-simd, so no FMA: mul then add), and
+;; the block moves that turn a convolution into GEMMs on it (at the end of the file).
+;; Assembled by build-wasm.mjs (beside it) into gemm.wasm.ts; driven by kernels/cpu/matmul.fast.ts and
+;; kernels/cpu/conv.fast.ts.
 ;;
 ;; C[m,n] = A[m,k] · B[k,n] in the GotoBLAS shape:
 ;;   * `pack` copies an operand, whatever its strides, into panels: A into panels of MR = 4 rows stored
@@ -71,8 +73,9 @@
 
   ;; C[mPanels·4, nPanels·8] = packed A · packed B, C row stride `ldc` bytes.
   ;; A panel i starts at pa + i·k·16, B panel j at pb + j·k·32 (see `pack`).
+  ;; `accumulate` ≠ 0 adds the product to C instead (a caller that omits it gets 0).
   (func (export "gemm") (param $pa i32) (param $pb i32) (param $pc i32)
-                        (param $mPanels i32) (param $nPanels i32) (param $k i32) (param $ldc i32)
+                        (param $mPanels i32) (param $nPanels i32) (param $k i32) (param $ldc i32) (param $accumulate i32)
     (local $p0 i32) (local $kc i32) (local $i0 i32) (local $iEnd i32) (local $i i32) (local $j i32)
     (local $bPtr i32)
     (loop $kBlocks
@@ -95,8 +98,8 @@
               (local.get $bPtr)
               (i32.add (local.get $pc) (i32.add (i32.mul (i32.shl (local.get $i) (i32.const 2)) (local.get $ldc))
                                                 (i32.shl (local.get $j) (i32.const 5))))
-              ;; accumulate into C after the first k block
-              (local.get $kc) (local.get $ldc) (local.get $p0))
+              ;; accumulate into C after the first k block (or from the start when asked)
+              (local.get $kc) (local.get $ldc) (i32.or (local.get $p0) (local.get $accumulate)))
             (local.set $i (i32.add (local.get $i) (i32.const 1)))
             (br_if $rows (i32.lt_u (local.get $i) (local.get $iEnd))))
           (local.set $j (i32.add (local.get $j) (i32.const 1)))
@@ -202,4 +205,107 @@
         (br_if $group (i32.lt_u (local.get $g) (local.get $groups))))
       (local.set $pStart (local.get $pEnd))
       (br_if $chunk (i32.lt_u (local.get $pStart) (local.get $np)))))
+
+  ;; Convolution support (kernels/cpu/conv.fast.ts): moves between a frame (a batch of zero-padded input
+  ;; planes, or of output planes) and a block of im2col columns, so that a convolution is a few products
+  ;; on blocks that stay in cache. A run is 3 i32 (start, len, base): block columns start..start+len read
+  ;; the frame floats base..base+len, which are contiguous. `rowOff` (i32, in floats) says where each block
+  ;; row reads within the frame: the window tap's offset for an unrolled input, the channel's for an output.
+
+  ;; dst[row][start + t] = frame[base + rowOff[row] + t], for row < rows, every run, t < len.
+  ;; `ldd` is dst's row stride in bytes.
+  (func (export "gather") (param $frame i32) (param $rowOff i32) (param $rows i32) (param $runs i32) (param $nRuns i32)
+                          (param $dst i32) (param $ldd i32)
+    (local $row i32) (local $off i32) (local $d i32) (local $run i32) (local $runsEnd i32)
+    (if (i32.or (i32.eqz (local.get $rows)) (i32.eqz (local.get $nRuns))) (then (return)))
+    (local.set $runsEnd (i32.add (local.get $runs) (i32.mul (local.get $nRuns) (i32.const 12))))
+    (loop $rowLoop
+      (local.set $off (i32.load (i32.add (local.get $rowOff) (i32.shl (local.get $row) (i32.const 2)))))
+      (local.set $d (i32.add (local.get $dst) (i32.mul (local.get $row) (local.get $ldd))))
+      (local.set $run (local.get $runs))
+      (loop $runLoop
+        (call $copy
+          (i32.add (local.get $frame) (i32.shl (i32.add (i32.load offset=8 (local.get $run)) (local.get $off)) (i32.const 2)))
+          (i32.add (local.get $d) (i32.shl (i32.load (local.get $run)) (i32.const 2)))
+          (i32.load offset=4 (local.get $run)))
+        (local.set $run (i32.add (local.get $run) (i32.const 12)))
+        (br_if $runLoop (i32.lt_u (local.get $run) (local.get $runsEnd))))
+      (local.set $row (i32.add (local.get $row) (i32.const 1)))
+      (br_if $rowLoop (i32.lt_u (local.get $row) (local.get $rows)))))
+
+  ;; The adjoint of gather: frame[base + rowOff[row] + t] += src[row][start + t]. `lds` is src's row stride.
+  (func (export "scatter_add") (param $frame i32) (param $rowOff i32) (param $rows i32) (param $runs i32) (param $nRuns i32)
+                               (param $src i32) (param $lds i32)
+    (local $row i32) (local $off i32) (local $s i32) (local $run i32) (local $runsEnd i32)
+    (if (i32.or (i32.eqz (local.get $rows)) (i32.eqz (local.get $nRuns))) (then (return)))
+    (local.set $runsEnd (i32.add (local.get $runs) (i32.mul (local.get $nRuns) (i32.const 12))))
+    (loop $rowLoop
+      (local.set $off (i32.load (i32.add (local.get $rowOff) (i32.shl (local.get $row) (i32.const 2)))))
+      (local.set $s (i32.add (local.get $src) (i32.mul (local.get $row) (local.get $lds))))
+      (local.set $run (local.get $runs))
+      (loop $runLoop
+        (call $addInto
+          (i32.add (local.get $s) (i32.shl (i32.load (local.get $run)) (i32.const 2)))
+          (i32.add (local.get $frame) (i32.shl (i32.add (i32.load offset=8 (local.get $run)) (local.get $off)) (i32.const 2)))
+          (i32.load offset=4 (local.get $run)))
+        (local.set $run (i32.add (local.get $run) (i32.const 12)))
+        (br_if $runLoop (i32.lt_u (local.get $run) (local.get $runsEnd))))
+      (local.set $row (i32.add (local.get $row) (i32.const 1)))
+      (br_if $rowLoop (i32.lt_u (local.get $row) (local.get $rows)))))
+
+  ;; Copies `planes` planes of `rows` rows of `len` floats; strides in bytes. Pads an input into its frame
+  ;; and takes a frame's interior back out.
+  (func (export "copy_planes") (param $src i32) (param $dst i32) (param $planes i32) (param $rows i32) (param $len i32)
+                               (param $srcRow i32) (param $dstRow i32) (param $srcPlane i32) (param $dstPlane i32)
+    (local $p i32) (local $y i32)
+    (if (i32.or (i32.eqz (local.get $planes)) (i32.eqz (local.get $rows))) (then (return)))
+    (loop $planeLoop
+      (local.set $y (i32.const 0))
+      (loop $rowLoop
+        (call $copy
+          (i32.add (i32.add (local.get $src) (i32.mul (local.get $p) (local.get $srcPlane))) (i32.mul (local.get $y) (local.get $srcRow)))
+          (i32.add (i32.add (local.get $dst) (i32.mul (local.get $p) (local.get $dstPlane))) (i32.mul (local.get $y) (local.get $dstRow)))
+          (local.get $len))
+        (local.set $y (i32.add (local.get $y) (i32.const 1)))
+        (br_if $rowLoop (i32.lt_u (local.get $y) (local.get $rows))))
+      (local.set $p (i32.add (local.get $p) (i32.const 1)))
+      (br_if $planeLoop (i32.lt_u (local.get $p) (local.get $planes)))))
+
+  ;; dst[0..len) = src[0..len), floats, 4 at a time then one by one.
+  (func $copy (param $src i32) (param $dst i32) (param $len i32)
+    (block $vDone
+      (loop $v
+        (br_if $vDone (i32.lt_u (local.get $len) (i32.const 4)))
+        (v128.store (local.get $dst) (v128.load (local.get $src)))
+        (local.set $src (i32.add (local.get $src) (i32.const 16)))
+        (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
+        (local.set $len (i32.sub (local.get $len) (i32.const 4)))
+        (br $v)))
+    (block $sDone
+      (loop $s
+        (br_if $sDone (i32.eqz (local.get $len)))
+        (f32.store (local.get $dst) (f32.load (local.get $src)))
+        (local.set $src (i32.add (local.get $src) (i32.const 4)))
+        (local.set $dst (i32.add (local.get $dst) (i32.const 4)))
+        (local.set $len (i32.sub (local.get $len) (i32.const 1)))
+        (br $s))))
+
+  ;; dst[0..len) += src[0..len), floats.
+  (func $addInto (param $src i32) (param $dst i32) (param $len i32)
+    (block $vDone
+      (loop $v
+        (br_if $vDone (i32.lt_u (local.get $len) (i32.const 4)))
+        (v128.store (local.get $dst) (f32x4.add (v128.load (local.get $dst)) (v128.load (local.get $src))))
+        (local.set $src (i32.add (local.get $src) (i32.const 16)))
+        (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
+        (local.set $len (i32.sub (local.get $len) (i32.const 4)))
+        (br $v)))
+    (block $sDone
+      (loop $s
+        (br_if $sDone (i32.eqz (local.get $len)))
+        (f32.store (local.get $dst) (f32.add (f32.load (local.get $dst)) (f32.load (local.get $src))))
+        (local.set $src (i32.add (local.get $src) (i32.const 4)))
+        (local.set $dst (i32.add (local.get $dst) (i32.const 4)))
+        (local.set $len (i32.sub (local.get $len) (i32.const 1)))
+        (br $s))))
 )
