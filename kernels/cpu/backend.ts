@@ -17,9 +17,11 @@ import { maskSampleBackwardFast, maskSampleFast } from './mask.fast.js';
 import { lstmCellBackwardFast, lstmCellFast } from './lstm.fast.js';
 import { concatCpu, sliceCpu } from './copy.js';
 import { attentionBackwardFast, attentionFast } from './attention.fast.js';
-import { maxPool2dBackwardCpu, maxPool2dCpu } from './conv.js';
+import { maxPool2dBackwardCpu } from './conv.js';
 import { layerNormBackwardCpu, layerNormCpu } from './norm.js';
 import { conv2dBackwardInputFast, conv2dBackwardWeightFast, conv2dFast } from './conv.fast.js';
+import { mapSimd } from './map.simd.js';
+import { maxPool2dFast } from './pool.fast.js';
 import { formatBytes, sizeOf } from '../../engine/shape.js';
 
 export class CpuStorage implements Storage {
@@ -86,11 +88,14 @@ export class CpuBackend implements Backend {
   }
 
   map(op: MapOp, inputs: readonly MapInput[], outShape: readonly number[], outDtype: DType): Storage {
-    this.reserve(op, sizeOf(outShape));
-    const out = allocTyped(outDtype, sizeOf(outShape));
+    const size = sizeOf(outShape);
+    this.reserve(op, size);
     const operands: CpuOperand[] = inputs.map((x) =>
       'scalar' in x ? x : { data: (x.storage as CpuStorage).data, strides: x.strides },
     );
+    const simd = mapSimd(op, operands, outShape, size, outDtype);
+    if (simd) return this.wrap(simd);
+    const out = allocTyped(outDtype, size);
     const contiguous = operands.every((o) => !('data' in o) || isContiguous(o.strides, outShape));
     if (!mapFast(op, operands, outShape, out, contiguous)) mapCpu(op, operands, outShape, out);
     return this.wrap(out);
@@ -188,7 +193,7 @@ export class CpuBackend implements Backend {
 
   maxPool2d(x: Storage, spec: Pool2dSpec): { out: Storage; argmax: Storage } {
     this.reserve('maxPool2d', 2 * spec.batch * spec.channels * spec.outH * spec.outW);
-    const { out, argmax } = maxPool2dCpu(this.f32(x), spec);
+    const { out, argmax } = maxPool2dFast(this.f32(x), spec);
     return { out: this.wrap(out), argmax: this.wrap(argmax) };
   }
 

@@ -108,6 +108,9 @@ export function maxPool2dCpu(x: Float32Array, s: Pool2dSpec): { out: Float32Arra
 export function maxPool2dBackwardCpu(dy: Float32Array, argmax: Int32Array, s: Pool2dSpec): Float32Array {
   const dx = new Float32Array(s.batch * s.channels * s.h * s.w);
   const perPlane = s.outH * s.outW;
-  for (let o = 0; o < dy.length; o++) dx[Math.floor(o / perPlane) * s.h * s.w + argmax[o]] += dy[o];
+  for (let p = 0, o = 0; p < s.batch * s.channels; p++) {
+    const plane = p * s.h * s.w;
+    for (const end = o + perPlane; o < end; o++) dx[plane + argmax[o]] += dy[o];
+  }
   return dx;
 }

@@ -2,10 +2,40 @@
 import type { ReduceOp } from '../../engine/backend.js';
 import { sizeOf, stridesOf } from '../../engine/shape.js';
 
-export function reduceCpu(op: ReduceOp, x: Float32Array, shape: readonly number[], axes: readonly number[]): Float32Array {
+export function reduceCpu(op: ReduceOp, x: Float32Array, fullShape: readonly number[], fullAxes: readonly number[]): Float32Array {
+  // Axes of size 1 change neither the order of the values nor the result: without them, more reductions
+  // fall into the two block paths (a masked layer's bias gradient is [1, N, C, H, W] summed over N, H, W).
+  const long = fullShape.map((_, i) => i).filter((i) => fullShape[i] !== 1);
+  const shape = long.map((i) => fullShape[i]);
+  const axes = long.flatMap((i, at) => (fullAxes.includes(i) ? [at] : []));
   const contiguousBlock = axes.every((a, i) => i === 0 || a === axes[i - 1] + 1);
   if (axes.length > 0 && contiguousBlock) return reduceBlock(op, x, shape, axes[0], axes[axes.length - 1]);
+  const kept = shape.map((_, i) => i).filter((i) => !axes.includes(i));
+  if (kept.length > 0 && kept.every((a, i) => i === 0 || a === kept[i - 1] + 1)) {
+    return reduceAround(op, x, sizeOf(shape.slice(0, kept[0])), sizeOf(shape.slice(kept[0], kept[kept.length - 1] + 1)), sizeOf(shape.slice(kept[kept.length - 1] + 1)));
+  }
   return reduceGeneral(op, x, shape, axes);
+}
+
+/**
+ * The kept axes forming one block between reduced ones (a bias gradient: [N, C, H, W] summed over N, H
+ * and W): x viewed as [outer, kept, inner]. Each output adds its values in the general path's order —
+ * outer index, then inner — in a float64 accumulator, one contiguous inner run at a time.
+ */
+function reduceAround(op: ReduceOp, x: Float32Array, outer: number, kept: number, inner: number): Float32Array {
+  const acc = new Float64Array(kept).fill(op === 'max' ? -Infinity : 0);
+  for (let o = 0; o < outer; o++) {
+    for (let k = 0; k < kept; k++) {
+      const start = (o * kept + k) * inner;
+      const end = start + inner;
+      let a = acc[k];
+      if (op === 'sum') for (let i = start; i < end; i++) a += x[i];
+      else if (op === 'sumsq') for (let i = start; i < end; i++) a += x[i] * x[i];
+      else for (let i = start; i < end; i++) if (x[i] > a || Number.isNaN(x[i])) a = x[i];
+      acc[k] = a;
+    }
+  }
+  return Float32Array.from(acc);
 }
 
 /** Any set of axes, through tables of memory offsets: the reference the block path is tested against. */

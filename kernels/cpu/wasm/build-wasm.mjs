@@ -1,6 +1,7 @@
 // Assembles the WebAssembly kernels into TypeScript modules holding their bytes as base64, which are
 // committed so that installing, testing and bundling never need wabt. Run after editing a .wat:
-//   node kernels/cpu/wasm/build-wasm.mjs                writes kernels/cpu/wasm/gemm.wasm.ts, kernels/cpu/wasm/mask.wasm.ts,
+//   node kernels/cpu/wasm/build-wasm.mjs                writes kernels/cpu/wasm/gemm.wasm.ts, kernels/cpu/wasm/map.wasm.ts,
+//                                               kernels/cpu/wasm/mask.wasm.ts,
 //                                               kernels/cpu/wasm/adam.wasm.ts, kernels/cpu/wasm/attention.wasm.ts and
 //                                               kernels/cpu/wasm/lstm.wasm.ts
 //   node kernels/cpu/wasm/build-wasm.mjs --stdout       prints what it would write to gemm.wasm.ts
@@ -9,7 +10,8 @@
 //   node kernels/cpu/wasm/build-wasm.mjs --stdout mask  the same for mask.wasm.ts (test/mask-wasm.test.ts), and
 //                                               `--stdout adam` for adam.wasm.ts, `--stdout attention` for
 //                                               attention.wasm.ts (test/attention-fast.test.ts), `--stdout lstm`
-//                                               for lstm.wasm.ts (test/lstm-fast.test.ts)
+//                                               for lstm.wasm.ts (test/lstm-fast.test.ts), `--stdout map` for
+//                                               map.wasm.ts (test/map-simd.test.ts)
 // Two variants come out of gemm.wat: `gemmWasmBase64` owns its memory (browsers, single thread);
 // `gemmSharedWasmBase64` imports a shared memory, so that Node worker threads can run the same kernel on
 // the same packed operands. mask.wat (mask sampling and its backward), adam.wat (the fused Adam step),
@@ -70,6 +72,8 @@ const targets = {
       `export const gemmSharedWasmBase64 =\n  '${base64(shared)}';\n`;
     return { file: 'gemm.wasm.ts', text, bytes: `${own.length} + ${shared.length}` };
   },
+  pool: () => single('pool', 'poolWasmBase64', 'The max pooling module with its own memory'),
+  map: () => single('map', 'mapWasmBase64', 'The elementwise map module with its own memory'),
   mask: () => single('mask', 'maskWasmBase64', 'The mask sampling module (forward and backward) with its own memory'),
   adam: () => single('adam', 'adamWasmBase64', 'The fused Adam step module with its own memory'),
   attention: () => single('attention', 'attentionWasmBase64', 'The fused attention module (forward and backward) with its own memory'),
