@@ -41,11 +41,12 @@ def their_accuracy(s, mask, on):
                f"not_{A}": f"inverse_mask_test/{A}/{on}/accuracy",
                f"not_{B}": f"inverse_mask_test/{B}/{on}/accuracy"}.get(mask, f"analyzer/{STAGES.get(mask, mask)}/validation/{on}/accuracy")
         return s.get(key)
-    # tuple_ff logs per-pair accuracies as .../iid/accuracy/tuple/<pair index>.
+    # tuple_ff logs per-pair accuracies as .../iid/accuracy/tuple/<pair index>, and each stage's inverted
+    # mask under split_<stage>: split_0 inverts the full mask, split_1 pair 1's, split_2 pair 2's.
     pair = "tuple/0" if on == A else "tuple/1"
     key = {"none": f"validation/iid/accuracy/{pair}",
-           f"not_{A}": f"inverse_mask_test/split_0/iid/accuracy/{pair}",
-           f"not_{B}": f"inverse_mask_test/split_1/iid/accuracy/{pair}"}.get(mask, f"analyzer/{STAGES.get(mask, mask)}/validation/iid/accuracy/{pair}")
+           f"not_{A}": f"inverse_mask_test/split_1/iid/accuracy/{pair}",
+           f"not_{B}": f"inverse_mask_test/split_2/iid/accuracy/{pair}"}.get(mask, f"analyzer/{STAGES.get(mask, mask)}/validation/iid/accuracy/{pair}")
     return s.get(key)
 
 
