@@ -35,8 +35,8 @@ describe('attention in WebAssembly SIMD', () => {
       const rows = s.batch * s.heads;
       const [q, k, v] = [s.tq, s.tk, s.tk].map((t, i) => uniformCpu(rows * t * s.dHead, 7, i).map((x) => 2 * x - 1));
       if (s.hasLengths) {
-        // Keys past a row's length are padding: NaN there must not reach any result (the kernels read keys
-        // 4 at a time, so a block that ran past the length would multiply NaN by a zero weight).
+        // Keys past a row's length are padding: NaN there must not reach any result (a product over keys that
+        // ran past the head's key length would multiply NaN by a zero weight).
         for (let bh = 0; bh < rows; bh++) {
           const from = Math.min(s.tk, lengths[Math.floor(bh / s.heads)]);
           k.fill(NaN, (bh * s.tk + from) * s.dHead, (bh + 1) * s.tk * s.dHead);
