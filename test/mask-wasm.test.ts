@@ -13,10 +13,10 @@ import { adamCpu } from '../kernels/cpu/adam.js';
 import { adamFast, wasmAdamAvailable } from '../kernels/cpu/adam.fast.js';
 import { maskSampleBackwardCpu, maskSampleCpu } from '../kernels/cpu/mask.js';
 import {
-  expCheckLogits, expNegFast, maskSampleBackwardFast, maskSampleFast, maskThresholdsFast, setMaskForceMathExp,
+  dropoutFactorsFast, expCheckLogits, expNegFast, maskSampleBackwardFast, maskSampleFast, maskThresholdsFast, setMaskForceMathExp,
   wasmMaskAvailable, wasmMaskExpExact,
 } from '../kernels/cpu/mask.fast.js';
-import { randomBits, streamKeys } from '../engine/random.js';
+import { dropoutFactorsCpu, randomBits, streamKeys } from '../engine/random.js';
 import { uniformCpu } from '../engine/random.js';
 
 /** Deterministic values in (-1, 1) from the engine's counter-based generator. */
@@ -224,6 +224,36 @@ describe('maskSampleFast / maskSampleBackwardFast', () => {
     } finally {
       vi.unstubAllGlobals();
       vi.resetModules();
+    }
+  });
+});
+
+describe('dropoutFactorsFast (the sampling kernel with one threshold)', () => {
+  it('equals dropoutFactorsCpu bit for bit, at rates on and between the 2^-24 grid and the edges', () => {
+    const grid = 2 ** -24;
+    const rates = [0, 0.1, 0.5, 1 / 3, 0.999, grid, 0.5 * grid, 1.5 * grid, 1234567 * grid, 1234567.5 * grid, 1 - grid, 1e-300];
+    for (const rate of rates) {
+      for (const size of [1, 7, 4096]) {
+        const got = dropoutFactorsFast(size, rate, 11, 3);
+        const want = dropoutFactorsCpu(size, rate, 11, 3);
+        expect(bitDiffs(got, want), `rate ${rate}, size ${size}`).toEqual([]);
+      }
+    }
+  });
+
+  it('keeps at rate 0, drops everything from rate 1 on (the reference, through its fallback)', () => {
+    expect(Array.from(dropoutFactorsFast(9, 0, 1, 1))).toEqual(new Array(9).fill(1));
+    expect(Array.from(dropoutFactorsFast(9, 1, 1, 1))).toEqual(Array.from(dropoutFactorsCpu(9, 1, 1, 1)));
+  });
+
+  it('crosses the threshold where the reference does: rates on and around one element\'s own uniform', () => {
+    // Element 37's 24 random bits b decide it: it is kept iff (b + 0.5)/2^24 > rate.
+    const b = randomBits(streamKeys(5, 9), 37) >>> 8;
+    const grid = 2 ** -24;
+    for (const rate of [b * grid, (b + 0.5) * grid, (b + 0.5) * grid - 1e-15, (b + 0.5) * grid + 1e-15, (b + 1) * grid]) {
+      const got = dropoutFactorsFast(64, rate, 5, 9);
+      expect(bitDiffs(got, dropoutFactorsCpu(64, rate, 5, 9)), `rate ${rate}`).toEqual([]);
+      expect(got[37] !== 0, `rate ${rate}`).toBe((b + 0.5) * grid > rate);
     }
   });
 });

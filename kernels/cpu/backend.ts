@@ -11,9 +11,9 @@ import { reduceCpu } from './reduce.js';
 import { matmulFast } from './matmul.fast.js';
 import { argmaxCpu, crossEntropyBackwardCpu, crossEntropyCpu, softmaxCpu } from './softmax.js';
 import { gatherCpu, scatterAddCpu } from './gather.js';
-import { dropoutFactorsCpu, normalCpu, uniformCpu } from '../../engine/random.js';
+import { normalCpu, uniformCpu } from '../../engine/random.js';
 import { adamFast } from './adam.fast.js';
-import { maskSampleBackwardFast, maskSampleFast } from './mask.fast.js';
+import { dropoutFactorsFast, maskSampleBackwardFast, maskSampleFast } from './mask.fast.js';
 import { lstmCellBackwardFast, lstmCellFast } from './lstm.fast.js';
 import { concatCpu, sliceCpu } from './copy.js';
 import { attentionBackwardFast, attentionFast } from './attention.fast.js';
@@ -147,7 +147,7 @@ export class CpuBackend implements Backend {
 
   dropoutFactors(size: number, rate: number, seed: number, stream: number): Storage {
     this.reserve('dropout', size);
-    return this.wrap(dropoutFactorsCpu(size, rate, seed, stream));
+    return this.wrap(dropoutFactorsFast(size, rate, seed, stream));
   }
 
   adam(param: Storage, grad: Storage, m: Storage, v: Storage, hyper: AdamHyper, gradScale: Storage | null): void {

@@ -15,7 +15,7 @@
 import { maskSampleBackwardCpu, maskSampleCpu } from './mask.js';
 import { maskWasmBase64 } from './wasm/mask.wasm.js';
 import { heapFor, roundUp4 } from './wasm-kernel.js';
-import { streamKeys } from '../../engine/random.js';
+import { dropoutFactorsCpu, streamKeys } from '../../engine/random.js';
 
 interface MaskExports {
   memory: WebAssembly.Memory;
@@ -213,4 +213,28 @@ export function maskSampleBackwardFast(
   const { inner, outer } = streamKeys(seed, stream);
   k.sampleBackward(4 * nPad, 12 * nPad, 24 * nPad, 16 * nPad, n, nPad, samples, inner, outer);
   return heap.slice(4 * nPad, 5 * nPad - (nPad - n));
+}
+
+/**
+ * dropoutFactorsCpu (engine/random.ts) on the sampling kernel, bit for bit: a dropout factor is a mask
+ * sample with one keep threshold and one "weight", the factor 1/(1 − rate). The reference keeps element i
+ * iff u_i > rate in f64, u_i = (b_i + 0.5)/2^24 with b_i = bits >>> 8: b_i > rate·2^24 − 0.5, exact in f64
+ * (a power-of-2 scaling and a subtraction of 0.5 that loses nothing where the result is ≥ 0, and any
+ * negative result keeps every b). So the kept b are those ≥ T = ⌊rate·2^24 − 0.5⌋ + 1, one integer for the
+ * whole tensor. Rates outside [0, 1) (and NaN) go to the reference.
+ */
+export function dropoutFactorsFast(size: number, rate: number, seed: number, stream: number): Float32Array {
+  if (!(rate >= 0 && rate < 1) || size === 0) return dropoutFactorsCpu(size, rate, seed, stream);
+  const nPad = roundUp4(size);
+  // Floats: [0, nPad) the threshold T − 1 (i32), [nPad, 2·nPad) the factor, [2·nPad, 3·nPad) the result.
+  const kern = kernelWithMemory(4 * nPad * 3);
+  if (kern === null) return dropoutFactorsCpu(size, rate, seed, stream);
+  const { k } = kern;
+  const threshold = Math.min(2 ** 24, Math.floor(rate * 2 ** 24 - 0.5) + 1);
+  new Int32Array(k.memory.buffer, 0, nPad).fill(threshold - 1);
+  const heap = new Float32Array(k.memory.buffer);
+  heap.fill(1 / (1 - rate), nPad, 2 * nPad);
+  const { inner, outer } = streamKeys(seed, stream);
+  k.sample(0, 4 * nPad, 8 * nPad, size, nPad, 1, inner, outer);
+  return heap.slice(2 * nPad, 2 * nPad + size);
 }
