@@ -36,6 +36,7 @@ export function program(argv: readonly string[] = []): Command {
     .option('--seed <n>', 'first seed', intIn('--seed', 0, LIMITS.seed), 1)
     .option('--seeds <n>', 'number of seeds (mean ± std in the report)', intIn('--seeds', 1, LIMITS.seeds), 1)
     .addOption(new Option('--backend <name>', 'auto picks webgpu on a GPU, else cpu').choices(['auto', 'cpu', 'webgpu']).default('auto'))
+    .option('--threads', 'cpu backend: share large matrix products with worker threads (faster on an idle multi-core machine, the same results)')
     .option('--out <dir>', 'run folder (default runs/<experiment>-<size>)')
     .option('--beta <x>', 'β, the mask regulariser weight', numberIn('--beta', betaMin, betaMax))
     .option('--steps <n>', 'steps per mask stage', intIn('--steps', 1, LIMITS.steps))

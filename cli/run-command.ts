@@ -42,6 +42,8 @@ export interface RunFlags {
   seed: number;
   seeds: number;
   backend: 'auto' | 'cpu' | 'webgpu';
+  /** CPU backend: GEMM worker threads (setBackend's cpuThreads). */
+  threads?: boolean;
   out?: string;
   beta?: number;
   steps?: number;
@@ -164,7 +166,7 @@ export async function runCommand(name: string, flags: RunFlags, argv: readonly s
   };
   const stop = watchStopSignals((signal) => tellResume(signal));
   try {
-    const backend = await setBackend(flags.backend);
+    const backend = await setBackend(flags.backend, flags.threads ? { cpuThreads: true } : {});
     if (backend.name === 'webgpu' && SOFTWARE_ADAPTER.test(backend.description)) {
       say(`warning: webgpu runs on a software adapter (${backend.description}), which is far slower than --backend cpu`);
     }

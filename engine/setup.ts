@@ -1,6 +1,7 @@
 /** Choosing the backend: 'cpu', 'webgpu' (fails with a hint when there is no adapter), or 'auto'. */
 import type { Backend, BackendName } from './backend.js';
 import { cpuBackend as cpu } from '../kernels/cpu/backend.js';
+import { setMatmulThreads } from '../kernels/cpu/matmul.fast.js';
 import { NO_ADAPTER_HINT, acquireDevice } from '../kernels/webgpu/device.js';
 import { checkOptions } from './options.js';
 import { activeBackend, useBackend } from './state.js';
@@ -11,6 +12,13 @@ export type BackendChoice = BackendName | 'auto';
 export interface SetBackendOptions {
   /** A GPUDevice owned by the embedding application, used instead of acquiring one. */
   device?: GPUDevice;
+  /**
+   * CPU backend, in Node on several cores: share large matrix products (and convolutions' block products)
+   * with worker threads. Results are the same bits either way. Faster on an idle machine; where other
+   * processes compete for the cores it can be slower, so it is off unless asked for. Given once, it holds
+   * until given again.
+   */
+  cpuThreads?: boolean;
 }
 
 interface Acquired {
@@ -27,7 +35,8 @@ let acquired: Promise<Acquired | null> | null = null;
  * activated as it is.
  */
 export async function setBackend(choice: BackendChoice | Backend = 'auto', opts: SetBackendOptions = {}): Promise<Backend> {
-  checkOptions('setBackend', opts, { device: 'object' });
+  checkOptions('setBackend', opts, { device: 'object', cpuThreads: 'boolean' });
+  if (opts.cpuThreads !== undefined) setMatmulThreads(opts.cpuThreads);
   const backend = typeof choice === 'object' ? choice : await resolve(choice, opts);
   useBackend(backend);
   return backend;

@@ -5,6 +5,7 @@ import type { Conv2dSpec } from '../engine/backend.js';
 import { uniformCpu } from '../engine/random.js';
 import { conv2dBackwardInputCpu, conv2dBackwardWeightCpu, conv2dCpu } from '../kernels/cpu/conv.js';
 import { conv2dBackwardInputFast, conv2dBackwardWeightFast, conv2dFast } from '../kernels/cpu/conv.fast.js';
+import { setMatmulThreads } from '../kernels/cpu/matmul.fast.js';
 import { expectClose } from './checks/kernel-checks.js';
 
 function spec(batch: number, inC: number, h: number, w: number, outC: number, kh: number, kw: number, stride: [number, number], pad: [number, number], groups: number, samples: number): Conv2dSpec {
@@ -39,4 +40,19 @@ describe('conv2d on the WebAssembly GEMM', () => {
       expect([x, w, dy]).toEqual([uniformCpu(x.length, 1, 0), uniformCpu(w.length, 1, 1), uniformCpu(dy.length, 1, 2)]);
     });
   }
+
+  it('gives the same bits with the GEMM on worker threads (block products large enough to be shared)', () => {
+    const s = spec(16, 32, 14, 14, 64, 3, 3, [1, 1], [1, 1], 1, 1);
+    const x = uniformCpu(s.batch * s.inC * s.h * s.w, 1, 0);
+    const w = uniformCpu(s.outC * s.inC * 9, 1, 1);
+    const dy = uniformCpu(s.batch * s.outC * s.outH * s.outW, 1, 2);
+    const passes = () => [conv2dFast(x, w, s), conv2dBackwardInputFast(dy, w, s), conv2dBackwardWeightFast(x, dy, s)];
+    const alone = passes();
+    setMatmulThreads(true);
+    try {
+      expect(passes()).toEqual(alone);
+    } finally {
+      setMatmulThreads(false);
+    }
+  });
 });

@@ -12,7 +12,7 @@
  */
 import type { Conv2dSpec } from '../../engine/backend.js';
 import { conv2dBackwardInputCpu, conv2dBackwardWeightCpu, conv2dCpu } from './conv.js';
-import { gemmKernel, type GemmExports } from './matmul.fast.js';
+import { gemmKernel, runGemm, type GemmExports } from './matmul.fast.js';
 import { heapFor, regions } from './wasm-kernel.js';
 
 /** Unrolled input floats per block (columns × rows): about 256 KiB, so a block and its packing fit in L2. */
@@ -143,10 +143,13 @@ function setUp<N extends string>(g: Geometry, sizes: Record<N, number>) {
   const [taps, channels, inputRuns, outputRuns] = at.map((a) => 4 * a);
   const { gk } = kern;
   const ld = 4 * g.block;
+  /** One (unbatched) product on packed panels, on the worker threads where matmulFast would use them. */
+  const gemm = (pa: number, pb: number, pc: number, mPanels: number, nPanels: number, k: number, ldc: number, accumulate: number) =>
+    runGemm(kern, { batch: 1, pa, paStride: 0, pb, pbStride: 0, pc, pcStride: 0, mPanels, nPanels, k, ldc, accumulate });
   /** Block b's runs: the byte address of its first and their count. */
   const runsOfBlock = (runs: Runs, table: number, b: number): [number, number] => [table + 12 * runs.from[b], runs.from[b + 1] - runs.from[b]];
   return {
-    gk, heap, region,
+    gk, heap, region, gemm,
     /** Block rows are `block` floats apart. */
     ld,
     /** Block b of the unrolled input [k][block], from the frame of a (sample, group). */
@@ -198,7 +201,7 @@ export function conv2dFast(x: Float32Array, w: Float32Array, s: Conv2dSpec): Flo
     unrolled: g.k * g.block, packedCol: g.k * g.block, product: mPanels * 4 * g.block, y: yLength,
   });
   if (!m) return conv2dCpu(x, w, s);
-  const { gk, heap, region: r, ld } = m;
+  const { gk, heap, region: r, ld, gemm } = m;
   loadFrame(gk, heap, x, s, g, r.frame, r.raw);
   heap.set(w, r.weights);
   heap.fill(0, r.y, r.y + yLength);
@@ -207,7 +210,7 @@ export function conv2dFast(x: Float32Array, w: Float32Array, s: Conv2dSpec): Flo
     block: (at, b, width) => {
       m.unroll(b, r.frame + at.frame, r.unrolled);
       gk.pack(4 * r.unrolled, 4 * r.packedCol, width, g.k, 4, ld, 8);
-      gk.gemm(4 * r.packedW, 4 * r.packedCol, 4 * r.product, mPanels, panels(width, 8), g.k, ld, 0);
+      gemm(4 * r.packedW, 4 * r.packedCol, 4 * r.product, mPanels, panels(width, 8), g.k, ld, 0);
       m.addOutputBlock(b, r.y + at.output, r.product);
     },
   });
@@ -222,7 +225,7 @@ export function conv2dBackwardInputFast(dy: Float32Array, w: Float32Array, s: Co
     product: kPanels * 4 * g.block, frame: frameFloats(s, g), dx: g.padded ? s.batch * s.inC * s.h * s.w : 0,
   });
   if (!m) return conv2dBackwardInputCpu(dy, w, s);
-  const { gk, heap, region: r, ld } = m;
+  const { gk, heap, region: r, ld, gemm } = m;
   heap.set(dy, r.dy);
   heap.set(w, r.weights);
   heap.fill(0, r.frame, r.frame + frameFloats(s, g));
@@ -232,7 +235,7 @@ export function conv2dBackwardInputFast(dy: Float32Array, w: Float32Array, s: Co
     block: (at, b, width) => {
       m.outputBlock(b, r.dy + at.output, r.dyBlock);
       gk.pack(4 * r.dyBlock, 4 * r.packedDy, width, g.og, 4, ld, 8);
-      gk.gemm(4 * r.packedWt, 4 * r.packedDy, 4 * r.product, kPanels, panels(width, 8), g.og, ld, 0);
+      gemm(4 * r.packedWt, 4 * r.packedDy, 4 * r.product, kPanels, panels(width, 8), g.og, ld, 0);
       m.fold(b, r.frame + at.frame, r.product);
     },
   });
@@ -252,7 +255,7 @@ export function conv2dBackwardWeightFast(x: Float32Array, dy: Float32Array, s: C
     packedDy: oPanels * 4 * g.block, packedCol: kPanels * 8 * g.block, dw: oPanels * 4 * kPanels * 8,
   });
   if (!m) return conv2dBackwardWeightCpu(x, dy, s);
-  const { gk, heap, region: r, ld } = m;
+  const { gk, heap, region: r, ld, gemm } = m;
   loadFrame(gk, heap, x, s, g, r.frame, r.raw);
   heap.set(dy, r.dy);
   const dw = new Float32Array(s.samples * s.outC * g.k);
@@ -264,7 +267,7 @@ export function conv2dBackwardWeightFast(x: Float32Array, dy: Float32Array, s: C
       // Both operands of dy · colᵀ run over the block's columns, the product's inner axis.
       gk.pack(4 * r.dyBlock, 4 * r.packedDy, g.og, width, ld, 4, 4);
       gk.pack(4 * r.unrolled, 4 * r.packedCol, g.k, width, ld, 4, 8);
-      gk.gemm(4 * r.packedDy, 4 * r.packedCol, 4 * r.dw, oPanels, kPanels, width, 4 * ldw, b === 0 ? 0 : 1);
+      gemm(4 * r.packedDy, 4 * r.packedCol, 4 * r.dw, oPanels, kPanels, width, 4 * ldw, b === 0 ? 0 : 1);
     },
     after: (at) => {
       for (let o = 0; o < g.og; o++) dw.set(heap.subarray(r.dw + o * ldw, r.dw + o * ldw + g.k), at.weight + o * g.k);

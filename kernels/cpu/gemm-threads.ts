@@ -29,6 +29,8 @@ export interface GemmJob {
   nPanels: number;
   k: number;
   ldc: number;
+  /** 1: add the product to C; 0: overwrite C. */
+  accumulate: number;
 }
 
 // The control block, an Int32Array on its own SharedArrayBuffer. runChunks reads it by these numbers.
@@ -37,7 +39,7 @@ const CLOSED = 0xffff; // more than any job's chunks: nothing can be claimed whi
 const DONE = 1; // chunks finished
 const FAILED = 2; // set when a chunk threw
 const TOTAL = 3; // chunks in the job, then: B panels per chunk, chunks per batch entry, then GemmJob from pa on
-const CONTROL_WORDS = 16;
+const CONTROL_WORDS = 17;
 
 /**
  * Claims and computes chunks of the current job until none are left; returns the claim word it saw last.
@@ -57,13 +59,13 @@ function runChunks(gk: GemmKernel, ctrl: Int32Array): number {
     }
     // A claimed chunk of this generation means the job is unfinished, so its words are stable.
     try {
-      const [, panelsPerChunk, chunksPerBatch, pa, paStride, pb, pbStride, pc, pcStride, mPanels, nPanels, k, ldc] =
+      const [, panelsPerChunk, chunksPerBatch, pa, paStride, pb, pbStride, pc, pcStride, mPanels, nPanels, k, ldc, accumulate] =
         ctrl.subarray(3);
       const b = Math.floor(chunk / chunksPerBatch);
       const j0 = (chunk - b * chunksPerBatch) * panelsPerChunk;
       const panels = Math.min(panelsPerChunk, nPanels - j0);
       // B panel j0 starts j0·k·32 bytes into B (8 floats per k), C column j0·8 is j0·32 bytes into a row.
-      gk.gemm(pa + b * paStride, pb + b * pbStride + j0 * k * 32, pc + b * pcStride + j0 * 32, mPanels, panels, k, ldc);
+      gk.gemm(pa + b * paStride, pb + b * pbStride + j0 * k * 32, pc + b * pcStride + j0 * 32, mPanels, panels, k, ldc, accumulate);
     } catch {
       Atomics.store(ctrl, 2, 1);
     } finally {
@@ -147,7 +149,7 @@ export class GemmThreads {
     const total = job.batch * chunksPerBatch;
     if (total >= CLOSED) return false;
     ctrl.set([total, panelsPerChunk, chunksPerBatch, job.pa, job.paStride, job.pb, job.pbStride,
-      job.pc, job.pcStride, job.mPanels, job.nPanels, job.k, job.ldc], TOTAL);
+      job.pc, job.pcStride, job.mPanels, job.nPanels, job.k, job.ldc, job.accumulate], TOTAL);
     Atomics.store(ctrl, DONE, 0);
     Atomics.store(ctrl, FAILED, 0);
     // A new generation opens the job: the store publishes the words above, then wakes the workers.

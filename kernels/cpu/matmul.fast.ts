@@ -8,7 +8,7 @@
  * to compile) and products too large for the 1 GiB memory fall back to matmulCpu.
  */
 import type { MatmulSpec } from '../../engine/backend.js';
-import { GemmThreads, nodeThreadSupport, type GemmKernel } from './gemm-threads.js';
+import { GemmThreads, nodeThreadSupport, type GemmJob, type GemmKernel } from './gemm-threads.js';
 import { gemmSharedWasmBase64, gemmWasmBase64 } from './wasm/gemm.wasm.js';
 import { matmulCpu } from './matmul.js';
 
@@ -28,7 +28,7 @@ export interface GemmExports extends GemmKernel {
   copy_planes(src: number, dst: number, planes: number, rows: number, len: number, srcRow: number, dstRow: number, srcPlane: number, dstPlane: number): void;
 }
 
-interface Kernel {
+export interface Kernel {
   gk: GemmExports;
   memory: WebAssembly.Memory;
   threads: GemmThreads | null;
@@ -76,8 +76,23 @@ function getKernel(): Kernel | null {
 }
 
 /** The loaded GEMM module and its memory (null without WebAssembly SIMD), for other kernels built on it. */
-export function gemmKernel(): { gk: GemmExports; memory: WebAssembly.Memory } | null {
+export function gemmKernel(): Kernel | null {
   return getKernel();
+}
+
+/**
+ * Runs a batched product on operands already packed in the kernel's memory: shared with the worker
+ * threads when they are enabled and the product is large enough, else on this thread. Either way each
+ * element of C is the same sum in the same order, so the result does not depend on the threads.
+ */
+export function runGemm(kern: Kernel, job: GemmJob): void {
+  const flops = 2 * job.batch * job.mPanels * MR * job.nPanels * NR * job.k;
+  const threads = flops >= THREAD_MIN_FLOPS ? kern.threads : null;
+  if (threads?.usable() && threads.run(kern.gk, job)) return;
+  for (let bi = 0; bi < job.batch; bi++) {
+    kern.gk.gemm(job.pa + bi * job.paStride, job.pb + bi * job.pbStride, job.pc + bi * job.pcStride,
+      job.mPanels, job.nPanels, job.k, job.ldc, job.accumulate);
+  }
 }
 
 /** Whether matmulFast runs the wasm kernel here (false: it is matmulCpu). */
@@ -136,19 +151,12 @@ export function matmulFast(a: Float32Array, b: Float32Array, spec: MatmulSpec): 
     gk.pack(4 * bRaw, 4 * (bPacked + bi * nPad * k), n, k, transB ? 4 * k : 4, transB ? 4 : 4 * n, NR);
   }
 
-  const job = {
+  runGemm(kern, {
     batch, mPanels: mPad / MR, nPanels: nPad / NR, k, ldc: 4 * nPad,
     pa: 4 * aPacked, paStride: packsA === 1 ? 0 : 4 * mPad * k,
     pb: 4 * bPacked, pbStride: packsB === 1 ? 0 : 4 * nPad * k,
-    pc: 4 * c, pcStride: 4 * mPad * nPad,
-  };
-  const threads = 2 * batch * m * n * k >= THREAD_MIN_FLOPS ? kern.threads : null;
-  if (!threads?.usable() || !threads.run(gk, job)) {
-    for (let bi = 0; bi < batch; bi++) {
-      gk.gemm(job.pa + bi * job.paStride, job.pb + bi * job.pbStride, job.pc + bi * job.pcStride,
-        job.mPanels, job.nPanels, k, job.ldc, 0);
-    }
-  }
+    pc: 4 * c, pcStride: 4 * mPad * nPad, accumulate: 0,
+  });
 
   for (let bi = 0; bi < batch; bi++) {
     const from = c + bi * mPad * nPad;

@@ -126,7 +126,8 @@ export const errorChecks: ErrorCheck[] = [
       await expectError(() => new ms.nn.Linear(2, 3, { bias: 'no' } as unknown as object), "Linear: option 'bias' must be a boolean");
       const arith = { inputs: 42, hidden: [8], outputs: 20, mode: 'repeat' } as unknown as ConstructorParameters<typeof ms.nn.ArithLstm>[0];
       await expectError(() => new ms.nn.ArithLstm(arith), "ArithLstm: option 'steps' is required");
-      await expectError(() => ms.setBackend(ms.getBackend().name, { gpu: null } as object), "setBackend: unknown option 'gpu' (known: device)");
+      await expectError(() => ms.setBackend(ms.getBackend().name, { gpu: null } as object), "setBackend: unknown option 'gpu' (known: device, cpuThreads)");
+      await expectError(() => ms.setBackend(ms.getBackend().name, { cpuThreads: 2 } as object), "setBackend: option 'cpuThreads' must be a boolean, got number 2");
     },
   },
 ];
