@@ -3,6 +3,7 @@
  * one-line error listing the options and exit code 2 for anything else.
  */
 import { parseArgs } from 'node:util';
+import { setMatmulThreads } from '../../kernels/cpu/matmul.fast.js';
 
 export type OptionSpec = Record<string, { type: 'boolean' | 'string'; default?: boolean | string }>;
 
@@ -19,6 +20,7 @@ export function benchOptions<S extends OptionSpec>(bench: string, args: string[]
     return fail((e as Error).message.split('\n')[0]);
   }
   if (!check(values)) fail(`bad option value in '${args.join(' ')}'`);
+  if (values.threads === true) setMatmulThreads(true);
   return values as { [K in keyof S]: S[K]['type'] extends 'boolean' ? boolean : string };
 }
 
@@ -27,10 +29,13 @@ export const isPositiveInt = (v: string): boolean => Number.isInteger(Number(v))
 
 /**
  * --min-seconds S and --rounds N, in every benchmark: the timing knobs a driver (bench/gpu-check.ts) turns
- * to fit a benchmark into its time budget. Empty means the benchmark's own choice.
+ * to fit a benchmark into its time budget. Empty means the benchmark's own choice. --threads puts our CPU
+ * GEMM on worker threads (setBackend's cpuThreads), to compare with a peer on as many threads.
  */
-export const TIMING_SPEC = { 'min-seconds': { type: 'string', default: '' }, rounds: { type: 'string', default: '' } } as const;
-export const TIMING_USAGE = '--min-seconds S, --rounds N';
+export const TIMING_SPEC = {
+  'min-seconds': { type: 'string', default: '' }, rounds: { type: 'string', default: '' }, threads: { type: 'boolean', default: false },
+} as const;
+export const TIMING_USAGE = '--min-seconds S, --rounds N, --threads (ours: the CPU GEMM on worker threads)';
 
 export const isTimingValid = (o: Record<string, string | boolean>): boolean =>
   (o['min-seconds'] === '' || Number(o['min-seconds']) > 0) && (o.rounds === '' || isPositiveInt(String(o.rounds)));
