@@ -88,7 +88,12 @@ export function gemmKernel(): Kernel | null {
 export function runGemm(kern: Kernel, job: GemmJob): void {
   const flops = 2 * job.batch * job.mPanels * MR * job.nPanels * NR * job.k;
   const threads = flops >= THREAD_MIN_FLOPS ? kern.threads : null;
-  if (threads?.usable() && threads.run(kern.gk, job)) return;
+  if (threads?.usable()) {
+    if (threads.run(kern.gk, job)) return;
+    // A chunk failed part way (the threads are now off): an overwriting product can simply be computed
+    // again here, an accumulating one has already been added to in part.
+    if (job.accumulate && !threads.usable()) throw new Error('matmul: a GEMM worker thread failed during an accumulating product');
+  }
   for (let bi = 0; bi < job.batch; bi++) {
     kern.gk.gemm(job.pa + bi * job.paStride, job.pb + bi * job.pbStride, job.pc + bi * job.pcStride,
       job.mPanels, job.nPanels, job.k, job.ldc, job.accumulate);
