@@ -3,8 +3,8 @@
  * attention.ts: one (batch·head) at a time, its products on the GEMM micro-kernel with the softmax between
  * them, all inside the module (bench/RESULTS.md has the history: a JavaScript-driven GEMM path that packed
  * 1,024 small products from outside, then a per-query-row kernel of dot products, both slower).
- * The operands are copied into the module's memory as they are, the results copied out. Where wasm SIMD is missing or the operands exceed its 1 GiB memory, the reference
- * loops of attention.ts run instead.
+ * The operands are copied into the module's memory as they are, the results copied out. Where wasm SIMD
+ * is missing or the operands exceed its 1 GiB memory, the reference loops of attention.ts run instead.
  */
 import type { AttentionSpec } from '../../engine/backend.js';
 import { attentionBackwardCpu, attentionCpu, dropFactors, keyEnd } from './attention.js';
