@@ -1,12 +1,14 @@
 /**
  * The command's inputs checked at the door (one line, exit code 2, nothing written), --version, the
- * usage of a command missing its subcommand, the warning on a software GPU, and SCAN's accuracy table.
+ * usage of a command missing its subcommand, the warning on a software GPU, --threads changing nothing in a
+ * report, and SCAN's accuracy table.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cli, start, tempDir } from './cli-run.js';
+import { cli, start, tempDir, timeless } from './cli-run.js';
 
 const oneLine = (stderr: string): string[] => stderr.trim().split('\n').filter((l) => l.startsWith('maskscope:'));
 
@@ -94,6 +96,22 @@ describe('the command itself', () => {
     expect(warnings, r.stderr).toHaveLength(1);
     expect(warnings[0]).toMatch(/^maskscope: warning: webgpu runs on a software adapter \(.*swiftshader.*\), which is far slower than --backend cpu$/i);
     expect(r.status).toBe(2);
+  });
+
+  it.skipIf(availableParallelism() < 2)('--threads (the GEMM shared with a worker thread) writes the same report as a run without it', async () => {
+    // 256-wide layers at batch 128: products above the size that goes to the threads.
+    const config = JSON.stringify({ hidden: [256, 256], validSize: 200, evalBatch: 100, batch: 128 });
+    const dir = await tempDir('ms-threads-');
+    const reports = await Promise.all(['', '--threads'].map(async (flag, i) => {
+      const out = join(dir, `run-${i}`);
+      const r = await start(['run', 'addmul', '--backend', 'cpu', '--config', config, '--base-steps', '20', '--steps', '5', '--out', out, ...(flag ? [flag] : [])]).done;
+      expect(r.status, r.stderr).toBe(0);
+      return timeless(JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as Record<string, unknown>);
+    }));
+    // The device line says where the products ran; everything else is the same, number for number.
+    expect(reports[0].device).toBe('CPU (TypeScript + WebAssembly SIMD)');
+    expect(reports[1].device).toMatch(/^CPU \(TypeScript \+ WebAssembly SIMD, GEMM on [2-4] threads\)$/);
+    expect({ ...reports[1], device: '' }).toEqual({ ...reports[0], device: '' });
   });
 
   it('SCAN\'s accuracy table keeps its columns apart', async () => {

@@ -8,7 +8,7 @@ import { allocTyped, dtypeOfArray, type AnyTypedArray, type DType } from '../../
 import { isContiguous, mapCpu, type CpuOperand } from './elementwise.js';
 import { mapFast } from './elementwise.fast.js';
 import { reduceCpu } from './reduce.js';
-import { matmulFast } from './matmul.fast.js';
+import { matmulFast, matmulThreadCount } from './matmul.fast.js';
 import { argmaxCpu, crossEntropyBackwardCpu, crossEntropyCpu, softmaxCpu } from './softmax.js';
 import { gatherCpu, scatterAddCpu } from './gather.js';
 import { normalCpu, uniformCpu } from '../../engine/random.js';
@@ -37,7 +37,11 @@ export class CpuStorage implements Storage {
 
 export class CpuBackend implements Backend {
   readonly name = 'cpu' as const;
-  readonly description = 'CPU (TypeScript + WebAssembly SIMD)';
+  /** What runs the kernels; names the GEMM's threads when setBackend's cpuThreads put it on several. */
+  get description(): string {
+    const threads = matmulThreadCount();
+    return `CPU (TypeScript + WebAssembly SIMD${threads > 1 ? `, GEMM on ${threads} threads` : ''})`;
+  }
   private live = new Set<CpuStorage>();
   private liveBytes = 0;
   /** Bytes of tensor data this backend may hold at once (most of the machine's memory). */

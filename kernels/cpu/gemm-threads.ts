@@ -113,6 +113,11 @@ export class GemmThreads {
     this.ctrl[CLAIM] = CLOSED;
   }
 
+  /** The worker threads that share a product with the calling thread. */
+  get helpers(): number {
+    return this.support.helpers;
+  }
+
   /** Whether run() can be used (false once a worker failed). Starts the workers on first call. */
   usable(): boolean {
     if (!this.broken && this.workers.length === 0) this.start();

@@ -100,6 +100,12 @@ export function runGemm(kern: Kernel, job: GemmJob): void {
   }
 }
 
+/** The threads large products run on now: 1, or 1 + the workers where threads are enabled and available. */
+export function matmulThreadCount(): number {
+  const threads = threadsEnabled ? getKernel()?.threads : null;
+  return threads?.usable() ? 1 + threads.helpers : 1;
+}
+
 /** Whether matmulFast runs the wasm kernel here (false: it is matmulCpu). */
 export function wasmGemmAvailable(): boolean {
   return getKernel() !== null;
