@@ -9,7 +9,7 @@
 import type { AttentionSpec } from '../../engine/backend.js';
 import { attentionBackwardCpu, attentionCpu, dropFactors, keyEnd } from './attention.js';
 import { attentionWasmBase64 } from './wasm/attention.wasm.js';
-import { heapFor, lazyWasmKernel, regions, roundUp4 } from './wasm-kernel.js';
+import { heapFor, lazyWasmKernel, regions, roundUp, roundUp4 } from './wasm-kernel.js';
 
 interface AttentionExports {
   memory: WebAssembly.Memory;
@@ -53,12 +53,10 @@ function sizes(s: AttentionSpec) {
   return { bh, d: s.dHead, rows: bh * s.tq, keys: bh * s.tk, scale: 1 / Math.sqrt(s.dHead) };
 }
 
-const roundUp8 = (x: number) => Math.ceil(x / 8) * 8;
-
 /** Floats of the work buffers attention.wat's header describes: packed panels, a head's scores, a product. */
 function workSizes(s: AttentionSpec) {
   const d = s.dHead;
-  const [tq4, tk4, tk8, d8] = [roundUp4(s.tq), roundUp4(s.tk), roundUp8(s.tk), roundUp8(d)];
+  const [tq4, tk4, tk8, d8] = [roundUp4(s.tq), roundUp4(s.tk), roundUp(s.tk, 8), roundUp(d, 8)];
   return {
     packA: Math.max(tq4 * d, tq4 * s.tk, tk4 * s.tq),
     packB: Math.max(tk8 * d, d8 * Math.max(s.tk, s.tq)),

@@ -113,9 +113,9 @@ export class GemmThreads {
     this.ctrl[CLAIM] = CLOSED;
   }
 
-  /** The worker threads that share a product with the calling thread. */
+  /** The worker threads that share a product with the calling thread (0 once one has failed). */
   get helpers(): number {
-    return this.support.helpers;
+    return this.broken ? 0 : this.support.helpers;
   }
 
   /** Whether run() can be used (false once a worker failed). Starts the workers on first call. */

@@ -12,6 +12,7 @@ import type { DType } from '../../engine/dtype.js';
 import type { MapOp } from '../../engine/backend.js';
 import type { CpuOperand } from './elementwise.js';
 import { isContiguous } from './elementwise.js';
+import { offsetsOf } from './reduce.js';
 import { mapWasmBase64 } from './wasm/map.wasm.js';
 import { heapFor, lazyWasmKernel, regions } from './wasm-kernel.js';
 
@@ -61,21 +62,11 @@ function layoutOf(o: CpuOperand, shape: readonly number[], size: number, minRun:
   split = axes.length;
   while (split > 0 && axes[split - 1].stride === 0) run *= axes[--split].n;
   if (split === axes.length || run < minRun) return null;
-  // One value per leading index, read through the leading strides (an odometer over the leading axes).
+  // One value per leading index, read through the leading strides.
   const lead = axes.slice(0, split);
-  const values = new Float32Array(size / run);
-  const index = new Array<number>(lead.length).fill(0);
-  let at = 0;
-  for (let v = 0; v < values.length; v++) {
-    values[v] = o.data[at];
-    for (let ax = lead.length - 1; ax >= 0; ax--) {
-      at += lead[ax].stride;
-      if (++index[ax] < lead[ax].n) break;
-      at -= lead[ax].stride * lead[ax].n;
-      index[ax] = 0;
-    }
-  }
-  return { kind: 'runs', values, run };
+  const data = o.data;
+  const offsets = offsetsOf(lead.map((a) => a.n), lead.map((a) => a.stride), size / run);
+  return { kind: 'runs', values: Float32Array.from(offsets, (at) => data[at]), run };
 }
 
 /** The map's result, or null when this path does not take it. */

@@ -11,6 +11,7 @@ import type { MatmulSpec } from '../../engine/backend.js';
 import { GemmThreads, nodeThreadSupport, type GemmJob, type GemmKernel } from './gemm-threads.js';
 import { gemmSharedWasmBase64, gemmWasmBase64 } from './wasm/gemm.wasm.js';
 import { matmulCpu } from './matmul.js';
+import { heapFor, regions, roundUp } from './wasm-kernel.js';
 
 /** Micro-tile shape baked into gemm.wat: A panels of 4 rows, B panels of 8 columns. */
 const MR = 4;
@@ -102,8 +103,7 @@ export function runGemm(kern: Kernel, job: GemmJob): void {
 
 /** The threads large products run on now: 1, or 1 + the workers where threads are enabled and available. */
 export function matmulThreadCount(): number {
-  const threads = threadsEnabled ? getKernel()?.threads : null;
-  return threads?.usable() ? 1 + threads.helpers : 1;
+  return 1 + ((threadsEnabled && getKernel()?.threads?.helpers) || 0);
 }
 
 /** Whether matmulFast runs the wasm kernel here (false: it is matmulCpu). */
@@ -121,8 +121,6 @@ export function setMatmulThreads(enabled: boolean): void {
   threadsEnabled = enabled;
 }
 
-const roundUp = (x: number, to: number) => Math.ceil(x / to) * to;
-
 export function matmulFast(a: Float32Array, b: Float32Array, spec: MatmulSpec): Float32Array {
   const { batch, m, n, k, transA, transB, batchStrideA, batchStrideB } = spec;
   const out = new Float32Array(batch * m * n);
@@ -132,25 +130,14 @@ export function matmulFast(a: Float32Array, b: Float32Array, spec: MatmulSpec): 
   const nPad = roundUp(n, NR);
   const packsA = batchStrideA === 0 ? 1 : batch;
   const packsB = batchStrideB === 0 ? 1 : batch;
-  // Float offsets of the regions, each a multiple of 4 floats so that every panel is 16-byte aligned:
-  // one entry's raw A and B, then all packed A, all packed B, all padded C.
-  const aRaw = 0;
-  const bRaw = aRaw + roundUp(m * k, 4);
-  const aPacked = bRaw + roundUp(k * n, 4);
-  const bPacked = aPacked + packsA * mPad * k;
-  const c = bPacked + packsB * nPad * k;
-  const bytes = 4 * (c + batch * mPad * nPad);
-  if (kern === null || bytes > MAX_BYTES) return matmulCpu(a, b, spec);
-
-  const { gk, memory } = kern;
-  if (memory.buffer.byteLength < bytes) {
-    try {
-      memory.grow(Math.ceil((bytes - memory.buffer.byteLength) / 65536));
-    } catch {
-      return matmulCpu(a, b, spec); // the engine would not give us that much memory
-    }
-  }
-  const heap = new Float32Array(memory.buffer);
+  // Float offsets of the regions, each 16-byte aligned so that every panel is: one entry's raw A and B,
+  // then all packed A, all packed B, all padded C.
+  const { at, floats } = regions([m * k, k * n, packsA * mPad * k, packsB * nPad * k, batch * mPad * nPad]);
+  const [aRaw, bRaw, aPacked, bPacked, c] = at;
+  // Past the module's 1 GiB, or where the engine will not grow the memory that far: the reference loops.
+  const heap = kern && heapFor(kern.memory, floats);
+  if (!kern || !heap) return matmulCpu(a, b, spec);
+  const { gk } = kern;
   for (let bi = 0; bi < packsA; bi++) {
     heap.set(a.subarray(bi * batchStrideA, bi * batchStrideA + m * k), aRaw);
     // Element (row, p) of op(A) lives at row·k + p, or at p·m + row when A is stored transposed.

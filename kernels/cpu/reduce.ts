@@ -108,7 +108,7 @@ function reduceRuns(op: ReduceOp, x: Float32Array, outer: number, reduced: numbe
 }
 
 /** Flat memory offsets of every index of `shape` walked in row-major order with the given strides. */
-function offsetsOf(shape: readonly number[], strides: readonly number[], count: number): Int32Array {
+export function offsetsOf(shape: readonly number[], strides: readonly number[], count: number): Int32Array {
   const out = new Int32Array(count);
   const inner = stridesOf(shape);
   for (let i = 0; i < count; i++) {

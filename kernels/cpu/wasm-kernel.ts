@@ -25,6 +25,9 @@ export function lazyWasmKernel<T>(base64: string): () => T | null {
 
 export const roundUp4 = (x: number): number => (x + 3) & ~3;
 
+/** x rounded up to a multiple of `to` (a panel width, a tile size). */
+export const roundUp = (x: number, to: number): number => Math.ceil(x / to) * to;
+
 /** Float offsets of regions of the given sizes, in order, each starting 16-byte aligned, and the total. */
 export function regions(sizes: readonly number[]): { at: number[]; floats: number } {
   const at: number[] = [];

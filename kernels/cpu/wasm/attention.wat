@@ -40,22 +40,10 @@
 
   ;; rows rows of n floats from src (row stride srcStride bytes) to dst (dstStride).
   (func $copyRows (param $src i32) (param $srcStride i32) (param $dst i32) (param $dstStride i32) (param $rows i32) (param $n i32)
-    (local $r i32) (local $j i32)
+    (local $r i32)
     (if (i32.eqz (local.get $rows)) (then (return)))
     (loop $rowLoop
-      (local.set $j (i32.const 0))
-      (block $vDone (loop $vectors
-        (br_if $vDone (i32.gt_u (i32.add (local.get $j) (i32.const 4)) (local.get $n)))
-        (v128.store (i32.add (local.get $dst) (i32.shl (local.get $j) (i32.const 2)))
-          (v128.load (i32.add (local.get $src) (i32.shl (local.get $j) (i32.const 2)))))
-        (local.set $j (i32.add (local.get $j) (i32.const 4)))
-        (br $vectors)))
-      (block $sDone (loop $scalars
-        (br_if $sDone (i32.ge_u (local.get $j) (local.get $n)))
-        (f32.store (i32.add (local.get $dst) (i32.shl (local.get $j) (i32.const 2)))
-          (f32.load (i32.add (local.get $src) (i32.shl (local.get $j) (i32.const 2)))))
-        (local.set $j (i32.add (local.get $j) (i32.const 1)))
-        (br $scalars)))
+      (call $copy (local.get $src) (local.get $dst) (local.get $n))
       (local.set $src (i32.add (local.get $src) (local.get $srcStride)))
       (local.set $dst (i32.add (local.get $dst) (local.get $dstStride)))
       (br_if $rowLoop (i32.lt_u (local.tee $r (i32.add (local.get $r) (i32.const 1))) (local.get $rows)))))

@@ -1,5 +1,6 @@
 ;; The GEMM kernel proper, included by gemm.wat (the matmul and conv module) and attention.wat (which runs
-;; its per-head products on it): the 4×8 micro-kernel, the blocked `gemm` over packed panels and `pack`.
+;; its per-head products on it): the 4×8 micro-kernel, the blocked `gemm` over packed panels, `pack`, and
+;; `$copy`, which both modules use to move results out of their work buffers.
 ;; gemm.wat's header says why they look as they do.
   ;; One 4×8 tile: C[4, 8] (+)= Apanel[kc][4] · Bpanel[kc][8]. `ldc` is C's row stride in bytes;
   ;; `accumulate` = 0 overwrites C (first k block), otherwise adds to it. kc ≥ 1.
@@ -184,3 +185,22 @@
         (br_if $group (i32.lt_u (local.get $g) (local.get $groups))))
       (local.set $pStart (local.get $pEnd))
       (br_if $chunk (i32.lt_u (local.get $pStart) (local.get $np)))))
+
+  ;; dst[0..len) = src[0..len), floats, 4 at a time then one by one.
+  (func $copy (param $src i32) (param $dst i32) (param $len i32)
+    (block $vDone
+      (loop $v
+        (br_if $vDone (i32.lt_u (local.get $len) (i32.const 4)))
+        (v128.store (local.get $dst) (v128.load (local.get $src)))
+        (local.set $src (i32.add (local.get $src) (i32.const 16)))
+        (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
+        (local.set $len (i32.sub (local.get $len) (i32.const 4)))
+        (br $v)))
+    (block $sDone
+      (loop $s
+        (br_if $sDone (i32.eqz (local.get $len)))
+        (f32.store (local.get $dst) (f32.load (local.get $src)))
+        (local.set $src (i32.add (local.get $src) (i32.const 4)))
+        (local.set $dst (i32.add (local.get $dst) (i32.const 4)))
+        (local.set $len (i32.sub (local.get $len) (i32.const 1)))
+        (br $s))))

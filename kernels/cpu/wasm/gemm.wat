@@ -89,25 +89,6 @@
       (local.set $p (i32.add (local.get $p) (i32.const 1)))
       (br_if $planeLoop (i32.lt_u (local.get $p) (local.get $planes)))))
 
-  ;; dst[0..len) = src[0..len), floats, 4 at a time then one by one.
-  (func $copy (param $src i32) (param $dst i32) (param $len i32)
-    (block $vDone
-      (loop $v
-        (br_if $vDone (i32.lt_u (local.get $len) (i32.const 4)))
-        (v128.store (local.get $dst) (v128.load (local.get $src)))
-        (local.set $src (i32.add (local.get $src) (i32.const 16)))
-        (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
-        (local.set $len (i32.sub (local.get $len) (i32.const 4)))
-        (br $v)))
-    (block $sDone
-      (loop $s
-        (br_if $sDone (i32.eqz (local.get $len)))
-        (f32.store (local.get $dst) (f32.load (local.get $src)))
-        (local.set $src (i32.add (local.get $src) (i32.const 4)))
-        (local.set $dst (i32.add (local.get $dst) (i32.const 4)))
-        (local.set $len (i32.sub (local.get $len) (i32.const 1)))
-        (br $s))))
-
   ;; dst[0..len) += src[0..len), floats.
   (func $addInto (param $src i32) (param $dst i32) (param $len i32)
     (block $vDone
