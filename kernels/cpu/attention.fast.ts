@@ -10,6 +10,7 @@ import type { AttentionSpec } from '../../engine/backend.js';
 import { attentionBackwardCpu, attentionCpu, dropFactors, keyEnd } from './attention.js';
 import { attentionWasmBase64 } from './wasm/attention.wasm.js';
 import { heapFor, lazyWasmKernel, regions, roundUp, roundUp4 } from './wasm-kernel.js';
+import { copyOut, zeroedF32 } from './recycled.js';
 
 interface AttentionExports {
   memory: WebAssembly.Memory;
@@ -84,12 +85,12 @@ export function attentionFast(q: Float32Array, k: Float32Array, v: Float32Array,
   kern.forward(4 * qAt, 4 * kAt, 4 * vAt, 4 * outAt, 4 * maxAt, 4 * sumAt, 4 * endsAt, 4 * factorsAt, factors ? 1 : 0,
     bh, s.tq, s.tk, d, scale, 4 * packAAt, 4 * packBAt, 4 * sAt, 4 * cAt);
   // wasm has no log: the kernel returns each row's max and Σ e^(s − max).
-  const stats = new Float32Array(2 * rows);
+  const stats = zeroedF32(2 * rows);
   for (let row = 0; row < rows; row++) {
     const sum = heap[sumAt + row];
     stats[2 * row] = sum > 0 ? heap[maxAt + row] + Math.log(sum) : -Infinity;
   }
-  return { out: heap.slice(outAt, outAt + rows * d), stats };
+  return { out: copyOut(heap, outAt, outAt + rows * d), stats };
 }
 
 export function attentionBackwardFast(
@@ -112,5 +113,5 @@ export function attentionBackwardFast(
   heap.fill(0, dqAt, packAAt); // dq, dk, dv: rows a head does not reach stay zero
   kern.backward(4 * qAt, 4 * kAt, 4 * vAt, 4 * outAt, 4 * doutAt, 4 * lseAt, 4 * endsAt, 4 * factorsAt, factors ? 1 : 0,
     4 * dqAt, 4 * dkAt, 4 * dvAt, bh, s.tq, s.tk, d, scale, 4 * packAAt, 4 * packBAt, 4 * sAt, 4 * dsAt, 4 * cAt);
-  return { dq: heap.slice(dqAt, dqAt + rows * d), dk: heap.slice(dkAt, dkAt + keys * d), dv: heap.slice(dvAt, dvAt + keys * d) };
+  return { dq: copyOut(heap, dqAt, dqAt + rows * d), dk: copyOut(heap, dkAt, dkAt + keys * d), dv: copyOut(heap, dvAt, dvAt + keys * d) };
 }

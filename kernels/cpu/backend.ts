@@ -4,7 +4,7 @@
  * *.fast.ts), each tested against its plain TypeScript reference (the file of the same stem).
  */
 import { indexOutOfRange, type AdamHyper, type AttentionSpec, type Backend, type Conv2dSpec, type LayerNormSpec, type Pool2dSpec, type MapInput, type MapOp, type MatmulSpec, type MemoryInfo, type ReduceOp, type Storage } from '../../engine/backend.js';
-import { allocTyped, dtypeOfArray, type AnyTypedArray, type DType } from '../../engine/dtype.js';
+import { dtypeOfArray, type AnyTypedArray, type DType } from '../../engine/dtype.js';
 import { isContiguous, mapCpu, type CpuOperand } from './elementwise.js';
 import { mapFast } from './elementwise.fast.js';
 import { reduceCpu } from './reduce.js';
@@ -15,7 +15,7 @@ import { normalCpu, uniformCpu } from '../../engine/random.js';
 import { adamFast } from './adam.fast.js';
 import { dropoutFactorsFast, maskSampleBackwardFast, maskSampleFast } from './mask.fast.js';
 import { lstmCellBackwardFast, lstmCellFast } from './lstm.fast.js';
-import { concatCpu, sliceCpu } from './copy.js';
+import { concatCpu, copyStrided, sliceCpu } from './copy.js';
 import { attentionBackwardFast, attentionFast } from './attention.fast.js';
 import { maxPool2dBackwardCpu } from './conv.js';
 import { layerNormBackwardCpu, layerNormCpu } from './norm.js';
@@ -23,6 +23,7 @@ import { conv2dBackwardInputFast, conv2dBackwardWeightFast, conv2dFast } from '.
 import { mapSimd } from './map.simd.js';
 import { maxPool2dFast } from './pool.fast.js';
 import { formatBytes, sizeOf } from '../../engine/shape.js';
+import { recycle, takeUninitialised, takeZeroed, zeroedF32 } from './recycled.js';
 
 export class CpuStorage implements Storage {
   readonly backend = 'cpu' as const;
@@ -44,6 +45,8 @@ export class CpuBackend implements Backend {
   }
   private live = new Set<CpuStorage>();
   private liveBytes = 0;
+  /** Live storages per buffer: an array goes back to recycled.ts only when the last one is released. */
+  private holders = new Map<ArrayBufferLike, number>();
   /** Bytes of tensor data this backend may hold at once (most of the machine's memory). */
   readonly budget = memoryBudget();
 
@@ -51,6 +54,7 @@ export class CpuBackend implements Backend {
     const s = new CpuStorage(data);
     this.live.add(s);
     this.liveBytes += data.byteLength;
+    this.holders.set(data.buffer, (this.holders.get(data.buffer) ?? 0) + 1);
     return s;
   }
 
@@ -73,12 +77,14 @@ export class CpuBackend implements Backend {
 
   upload(data: AnyTypedArray): Storage {
     this.reserve('tensor', data.length);
-    return this.wrap(data.slice());
+    const copy = takeUninitialised(dtypeOfArray(data), data.length);
+    copy.set(data);
+    return this.wrap(copy);
   }
 
   fill(dtype: DType, size: number, value: number): Storage {
     this.reserve('full', size);
-    const data = allocTyped(dtype, size);
+    const data = takeZeroed(dtype, size);
     if (value !== 0) data.fill(value);
     return this.wrap(data);
   }
@@ -88,7 +94,15 @@ export class CpuBackend implements Backend {
   }
 
   release(s: Storage): void {
-    if (this.live.delete(s as CpuStorage)) this.liveBytes -= (s as CpuStorage).data.byteLength;
+    const { data } = s as CpuStorage;
+    if (!this.live.delete(s as CpuStorage)) return;
+    this.liveBytes -= data.byteLength;
+    const holders = this.holders.get(data.buffer)! - 1;
+    if (holders > 0) this.holders.set(data.buffer, holders);
+    else {
+      this.holders.delete(data.buffer);
+      recycle(data);
+    }
   }
 
   map(op: MapOp, inputs: readonly MapInput[], outShape: readonly number[], outDtype: DType): Storage {
@@ -99,7 +113,11 @@ export class CpuBackend implements Backend {
     );
     const simd = mapSimd(op, operands, outShape, size, outDtype);
     if (simd) return this.wrap(simd);
-    const out = allocTyped(outDtype, size);
+    const [first] = operands;
+    if (op === 'identity' && 'data' in first && dtypeOfArray(first.data) === outDtype) {
+      return this.wrap(copyStrided(first.data, outShape, first.strides));
+    }
+    const out = takeZeroed(outDtype, size);
     const contiguous = operands.every((o) => !('data' in o) || isContiguous(o.strides, outShape));
     if (!mapFast(op, operands, outShape, out, contiguous)) mapCpu(op, operands, outShape, out);
     return this.wrap(out);
@@ -169,7 +187,7 @@ export class CpuBackend implements Backend {
   }
 
   lstmCell(gates: Storage, cPrev: Storage, batch: number, hidden: number, save = false): { h: Storage; c: Storage; saved?: Storage } {
-    const acts = save ? new Float32Array(batch * 5 * hidden) : undefined;
+    const acts = save ? zeroedF32(batch * 5 * hidden) : undefined;
     const { h, c } = lstmCellFast(this.f32(gates), this.f32(cPrev), batch, hidden, acts);
     return { h: this.wrap(h), c: this.wrap(c), ...(acts ? { saved: this.wrap(acts) } : {}) };
   }

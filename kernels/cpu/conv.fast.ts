@@ -14,6 +14,7 @@ import type { Conv2dSpec } from '../../engine/backend.js';
 import { conv2dBackwardInputCpu, conv2dBackwardWeightCpu, conv2dCpu } from './conv.js';
 import { gemmKernel, runGemm, type GemmExports } from './matmul.fast.js';
 import { heapFor, regions } from './wasm-kernel.js';
+import { copyOut, zeroedF32 } from './recycled.js';
 
 /** Unrolled input floats per block (columns × rows): about 256 KiB, so a block and its packing fit in L2. */
 const BLOCK_FLOATS = 1 << 16;
@@ -214,7 +215,7 @@ export function conv2dFast(x: Float32Array, w: Float32Array, s: Conv2dSpec): Flo
       m.addOutputBlock(b, r.y + at.output, r.product);
     },
   });
-  return heap.slice(r.y, r.y + yLength);
+  return copyOut(heap, r.y, r.y + yLength);
 }
 
 export function conv2dBackwardInputFast(dy: Float32Array, w: Float32Array, s: Conv2dSpec): Float32Array {
@@ -239,11 +240,11 @@ export function conv2dBackwardInputFast(dy: Float32Array, w: Float32Array, s: Co
       m.fold(b, r.frame + at.frame, r.product);
     },
   });
-  if (!g.padded) return heap.slice(r.frame, r.frame + frameFloats(s, g));
+  if (!g.padded) return copyOut(heap, r.frame, r.frame + frameFloats(s, g));
   const rowBytes = 4 * g.frameW;
   gk.copy_planes(4 * (r.frame + s.padH * g.frameW + s.padW), 4 * r.dx, s.batch * s.inC, s.h, s.w,
     rowBytes, 4 * s.w, rowBytes * g.frameH, 4 * s.h * s.w);
-  return heap.slice(r.dx, r.dx + s.batch * s.inC * s.h * s.w);
+  return copyOut(heap, r.dx, r.dx + s.batch * s.inC * s.h * s.w);
 }
 
 export function conv2dBackwardWeightFast(x: Float32Array, dy: Float32Array, s: Conv2dSpec): Float32Array {
@@ -258,7 +259,7 @@ export function conv2dBackwardWeightFast(x: Float32Array, dy: Float32Array, s: C
   const { gk, heap, region: r, ld, gemm } = m;
   loadFrame(gk, heap, x, s, g, r.frame, r.raw);
   heap.set(dy, r.dy);
-  const dw = new Float32Array(s.samples * s.outC * g.k);
+  const dw = zeroedF32(s.samples * s.outC * g.k);
   const ldw = kPanels * 8;
   forEachBlock(s, g, {
     block: (at, b, width) => {

@@ -8,6 +8,7 @@
 import { lstmCellBackwardCpu, lstmCellBackwardFromActs, lstmCellCpu } from './lstm.js';
 import { heapFor, lazyWasmKernel, regions } from './wasm-kernel.js';
 import { lstmWasmBase64 } from './wasm/lstm.wasm.js';
+import { copyOut, zeroedF32 } from './recycled.js';
 
 interface LstmExports {
   memory: WebAssembly.Memory;
@@ -42,7 +43,7 @@ export function lstmCellFast(
   heap.set(cPrev, cPrevAt);
   kern.forward(4 * gatesAt, 4 * cPrevAt, 4 * hAt, 4 * cAt, 4 * actsAt, batch, hidden, acts ? 1 : 0);
   acts?.set(heap.subarray(actsAt, actsAt + 5 * n));
-  return { h: heap.slice(hAt, hAt + n), c: heap.slice(cAt, cAt + n) };
+  return { h: copyOut(heap, hAt, hAt + n), c: copyOut(heap, cAt, cAt + n) };
 }
 
 /** lstmCellBackwardFromActs's contract, or lstmCellBackwardCpu's when the forward kept no activations. */
@@ -52,7 +53,7 @@ export function lstmCellBackwardFast(
   const kern = kernelFor(hidden);
   if (!kern) return acts ? lstmCellBackwardFromActs(acts, cPrev, dh, dc, batch, hidden) : lstmCellBackwardCpu(gates, cPrev, dh, dc, batch, hidden);
   const n = batch * hidden;
-  const saved = acts ?? new Float32Array(5 * n);
+  const saved = acts ?? zeroedF32(5 * n);
   if (!acts) lstmCellFast(gates, cPrev, batch, hidden, saved);
   const { at, floats } = regions([5 * n, n, n, n, 4 * n, n]);
   const heap = heapFor(kern.memory, floats);
@@ -63,5 +64,5 @@ export function lstmCellBackwardFast(
   heap.set(dh, dhAt);
   heap.set(dc, dcAt);
   kern.backward(4 * actsAt, 4 * cPrevAt, 4 * dhAt, 4 * dcAt, 4 * dgatesAt, 4 * dcPrevAt, batch, hidden);
-  return { dgates: heap.slice(dgatesAt, dgatesAt + 4 * n), dcPrev: heap.slice(dcPrevAt, dcPrevAt + n) };
+  return { dgates: copyOut(heap, dgatesAt, dgatesAt + 4 * n), dcPrev: copyOut(heap, dcPrevAt, dcPrevAt + n) };
 }

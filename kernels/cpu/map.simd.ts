@@ -15,6 +15,7 @@ import { isContiguous } from './elementwise.js';
 import { offsetsOf } from './reduce.js';
 import { mapWasmBase64 } from './wasm/map.wasm.js';
 import { heapFor, lazyWasmKernel, regions } from './wasm-kernel.js';
+import { copyOut, zeroedF32 } from './recycled.js';
 
 interface MapExports {
   memory: WebAssembly.Memory;
@@ -104,15 +105,15 @@ export function mapSimd(op: MapOp, operands: readonly CpuOperand[], shape: reado
       }
     }
   }
-  return heap.slice(out / 4, out / 4 + size);
+  return copyOut(heap, out / 4, out / 4 + size);
 }
 
 /** identity (a copy, or a broadcast such as a mean's gradient over H × W): runs of one value as fills. */
 function expand(o: CpuOperand, shape: readonly number[], size: number): Float32Array | null {
   const l = layoutOf(o, shape, size, 1);
-  if (l?.kind === 'array') return l.data.slice();
+  if (l?.kind === 'array') return copyOut(l.data, 0, size);
   if (l?.kind !== 'runs') return null;
-  const out = new Float32Array(size);
+  const out = zeroedF32(size);
   const { values, run } = l;
   // A plain loop: TypedArray.fill costs about half a microsecond per call, too much for runs of 9.
   for (let r = 0, i = 0; r < values.length; r++) {

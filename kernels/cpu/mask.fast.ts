@@ -16,6 +16,7 @@ import { maskSampleBackwardCpu, maskSampleCpu } from './mask.js';
 import { maskWasmBase64 } from './wasm/mask.wasm.js';
 import { heapFor, roundUp4 } from './wasm-kernel.js';
 import { dropoutFactorsCpu, streamKeys } from '../../engine/random.js';
+import { copyOut, zeroedF32 } from './recycled.js';
 
 interface MaskExports {
   memory: WebAssembly.Memory;
@@ -170,8 +171,8 @@ export function maskThresholdsFast(expNeg: Float64Array): Int32Array | null {
 
 /** Rows k·nPad + [0, n) of `heap` from float offset `from`, compacted to k·n + [0, n). */
 function copyRows(heap: Float32Array, from: number, rows: number, n: number, nPad: number): Float32Array {
-  if (n === nPad) return heap.slice(from, from + rows * n);
-  const out = new Float32Array(rows * n);
+  if (n === nPad) return copyOut(heap, from, from + rows * n);
+  const out = zeroedF32(rows * n);
   for (let r = 0; r < rows; r++) out.set(heap.subarray(from + r * nPad, from + r * nPad + n), r * n);
   return out;
 }
@@ -212,7 +213,7 @@ export function maskSampleBackwardFast(
   else for (let s = 0; s < samples; s++) heap.set(grad.subarray(s * n, (s + 1) * n), (6 + s) * nPad);
   const { inner, outer } = streamKeys(seed, stream);
   k.sampleBackward(4 * nPad, 12 * nPad, 24 * nPad, 16 * nPad, n, nPad, samples, inner, outer);
-  return heap.slice(4 * nPad, 5 * nPad - (nPad - n));
+  return copyOut(heap, 4 * nPad, 5 * nPad - (nPad - n));
 }
 
 /**
@@ -236,5 +237,5 @@ export function dropoutFactorsFast(size: number, rate: number, seed: number, str
   heap.fill(1 / (1 - rate), nPad, 2 * nPad);
   const { inner, outer } = streamKeys(seed, stream);
   k.sample(0, 4 * nPad, 8 * nPad, size, nPad, 1, inner, outer);
-  return heap.slice(2 * nPad, 2 * nPad + size);
+  return copyOut(heap, 2 * nPad, 2 * nPad + size);
 }

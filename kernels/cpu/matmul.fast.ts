@@ -12,6 +12,7 @@ import { GemmThreads, nodeThreadSupport, type GemmJob, type GemmKernel } from '.
 import { gemmSharedWasmBase64, gemmWasmBase64 } from './wasm/gemm.wasm.js';
 import { matmulCpu } from './matmul.js';
 import { heapFor, regions, roundUp } from './wasm-kernel.js';
+import { zeroedF32 } from './recycled.js';
 
 /** Micro-tile shape baked into gemm.wat: A panels of 4 rows, B panels of 8 columns. */
 const MR = 4;
@@ -123,7 +124,7 @@ export function setMatmulThreads(enabled: boolean): void {
 
 export function matmulFast(a: Float32Array, b: Float32Array, spec: MatmulSpec): Float32Array {
   const { batch, m, n, k, transA, transB, batchStrideA, batchStrideB } = spec;
-  const out = new Float32Array(batch * m * n);
+  const out = zeroedF32(batch * m * n);
   if (out.length === 0 || k === 0) return out;
   const kern = getKernel();
   const mPad = roundUp(m, MR);

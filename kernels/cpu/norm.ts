@@ -4,6 +4,7 @@
  * the denominator is √(var + eps) ('torch') or std_unbiased + eps ('paper').
  */
 import type { LayerNormSpec } from '../../engine/backend.js';
+import { zeroedF32 } from './recycled.js';
 
 /** Where the gain/bias sample of row r starts. */
 const sampleOffset = (s: LayerNormSpec, r: number): number => Math.floor(r / (s.rows / s.samples)) * s.cols;
@@ -13,14 +14,14 @@ function rowStats(x: Float32Array, base: number, s: LayerNormSpec): [mean: numbe
   for (let c = 0; c < s.cols; c++) sum += x[base + c];
   const mean = sum / s.cols;
   let sq = 0;
-  for (let c = 0; c < s.cols; c++) sq += (x[base + c] - mean) ** 2;
+  for (let c = 0; c < s.cols; c++) { const dev = x[base + c] - mean; sq += dev * dev; }
   const denominator = s.variant === 'torch' ? Math.sqrt(sq / s.cols + s.eps) : Math.sqrt(sq / Math.max(1, s.cols - 1)) + s.eps;
   return [mean, 1 / denominator];
 }
 
 export function layerNormCpu(x: Float32Array, gain: Float32Array, bias: Float32Array, s: LayerNormSpec): { y: Float32Array; stats: Float32Array } {
-  const y = new Float32Array(s.rows * s.cols);
-  const stats = new Float32Array(s.rows * 2);
+  const y = zeroedF32(s.rows * s.cols);
+  const stats = zeroedF32(s.rows * 2);
   for (let r = 0; r < s.rows; r++) {
     const base = r * s.cols;
     const [mean, inv] = rowStats(x, base, s);
@@ -39,9 +40,9 @@ export function layerNormCpu(x: Float32Array, gain: Float32Array, bias: Float32A
 export function layerNormBackwardCpu(
   dy: Float32Array, x: Float32Array, gain: Float32Array, stats: Float32Array, s: LayerNormSpec,
 ): { dx: Float32Array; dgain: Float32Array; dbias: Float32Array } {
-  const dx = new Float32Array(s.rows * s.cols);
-  const dgain = new Float32Array(s.samples * s.cols);
-  const dbias = new Float32Array(s.samples * s.cols);
+  const dx = zeroedF32(s.rows * s.cols);
+  const dgain = zeroedF32(s.samples * s.cols);
+  const dbias = zeroedF32(s.samples * s.cols);
   const n = s.cols;
   for (let r = 0; r < s.rows; r++) {
     const base = r * s.cols;

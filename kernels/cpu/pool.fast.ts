@@ -8,6 +8,7 @@ import type { Pool2dSpec } from '../../engine/backend.js';
 import { maxPool2dCpu } from './conv.js';
 import { poolWasmBase64 } from './wasm/pool.wasm.js';
 import { heapFor, lazyWasmKernel, regions } from './wasm-kernel.js';
+import { copyOut } from './recycled.js';
 
 interface PoolExports {
   memory: WebAssembly.Memory;
@@ -27,5 +28,5 @@ export function maxPool2dFast(x: Float32Array, s: Pool2dSpec): { out: Float32Arr
   const [xAt, outAt, argAt] = at;
   heap.set(x, xAt);
   k.max_pool(4 * xAt, 4 * outAt, 4 * argAt, s.batch * s.channels, s.h, s.w, s.outH, s.outW, s.kh, s.kw, s.strideH, s.strideW);
-  return { out: heap.slice(outAt, outAt + n), argmax: new Int32Array(heap.buffer, 4 * argAt, n).slice() };
+  return { out: copyOut(heap, outAt, outAt + n), argmax: new Int32Array(heap.buffer, 4 * argAt, n).slice() };
 }

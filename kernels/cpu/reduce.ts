@@ -1,6 +1,7 @@
 /** CPU reference for reductions over any set of axes. */
 import type { ReduceOp } from '../../engine/backend.js';
 import { sizeOf, stridesOf } from '../../engine/shape.js';
+import { zeroedF32 } from './recycled.js';
 
 export function reduceCpu(op: ReduceOp, x: Float32Array, fullShape: readonly number[], fullAxes: readonly number[]): Float32Array {
   // Axes of size 1 change neither the order of the values nor the result: without them, more reductions
@@ -48,7 +49,7 @@ export function reduceGeneral(op: ReduceOp, x: Float32Array, shape: readonly num
   const redStrides = axes.map((i) => strides[i]);
   const outSize = sizeOf(keptShape);
   const redSize = sizeOf(redShape);
-  const out = new Float32Array(outSize);
+  const out = zeroedF32(outSize);
   const redOffsets = offsetsOf(redShape, redStrides, redSize);
   const keptOffsets = offsetsOf(keptShape, keptStrides, outSize);
   for (let o = 0; o < outSize; o++) {
@@ -73,7 +74,7 @@ function reduceBlock(op: ReduceOp, x: Float32Array, shape: readonly number[], fi
   const outer = sizeOf(shape.slice(0, first));
   const reduced = sizeOf(shape.slice(first, last + 1));
   const inner = sizeOf(shape.slice(last + 1));
-  const out = new Float32Array(outer * inner);
+  const out = zeroedF32(outer * inner);
   if (inner === 1) return reduceRuns(op, x, outer, reduced, out);
   const acc = new Float64Array(inner);
   for (let o = 0; o < outer; o++) {

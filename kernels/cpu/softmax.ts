@@ -2,9 +2,10 @@
  * CPU reference for softmax / log-softmax over rows, the fused softmax cross-entropy (negative target =
  * ignored row) and the row-wise argmax.
  */
+import { zeroedF32 } from './recycled.js';
 
 export function softmaxCpu(x: Float32Array, rows: number, cols: number, log: boolean): Float32Array {
-  const out = new Float32Array(rows * cols);
+  const out = zeroedF32(rows * cols);
   for (let r = 0; r < rows; r++) {
     const base = r * cols;
     const lse = logSumExp(x, base, cols);
