@@ -18,7 +18,7 @@ import { lstmCellBackwardFast, lstmCellFast } from './lstm.fast.js';
 import { concatCpu, copyStrided, sliceCpu } from './copy.js';
 import { attentionBackwardFast, attentionFast } from './attention.fast.js';
 import { maxPool2dBackwardCpu } from './conv.js';
-import { layerNormBackwardCpu, layerNormCpu } from './norm.js';
+import { layerNormBackwardFast, layerNormFast } from './norm.fast.js';
 import { conv2dBackwardInputFast, conv2dBackwardWeightFast, conv2dFast } from './conv.fast.js';
 import { mapSimd } from './map.simd.js';
 import { maxPool2dFast } from './pool.fast.js';
@@ -225,12 +225,12 @@ export class CpuBackend implements Backend {
 
   layerNorm(x: Storage, gain: Storage, bias: Storage, spec: LayerNormSpec): { y: Storage; stats: Storage } {
     this.reserve('layerNorm', spec.rows * (spec.cols + 2));
-    const { y, stats } = layerNormCpu(this.f32(x), this.f32(gain), this.f32(bias), spec);
+    const { y, stats } = layerNormFast(this.f32(x), this.f32(gain), this.f32(bias), spec);
     return { y: this.wrap(y), stats: this.wrap(stats) };
   }
 
   layerNormBackward(dy: Storage, x: Storage, gain: Storage, stats: Storage, spec: LayerNormSpec): { dx: Storage; dgain: Storage; dbias: Storage } {
-    const { dx, dgain, dbias } = layerNormBackwardCpu(this.f32(dy), this.f32(x), this.f32(gain), this.f32(stats), spec);
+    const { dx, dgain, dbias } = layerNormBackwardFast(this.f32(dy), this.f32(x), this.f32(gain), this.f32(stats), spec);
     return { dx: this.wrap(dx), dgain: this.wrap(dgain), dbias: this.wrap(dbias) };
   }
 

@@ -1,9 +1,9 @@
 // Assembles the WebAssembly kernels into TypeScript modules holding their bytes as base64, which are
 // committed so that installing, testing and bundling never need wabt. Run after editing a .wat:
 //   node kernels/cpu/wasm/build-wasm.mjs                writes kernels/cpu/wasm/gemm.wasm.ts, kernels/cpu/wasm/map.wasm.ts,
-//                                               kernels/cpu/wasm/mask.wasm.ts,
-//                                               kernels/cpu/wasm/adam.wasm.ts, kernels/cpu/wasm/attention.wasm.ts and
-//                                               kernels/cpu/wasm/lstm.wasm.ts
+//                                               kernels/cpu/wasm/mask.wasm.ts, kernels/cpu/wasm/adam.wasm.ts,
+//                                               kernels/cpu/wasm/attention.wasm.ts, kernels/cpu/wasm/lstm.wasm.ts
+//                                               and kernels/cpu/wasm/norm.wasm.ts
 //   node kernels/cpu/wasm/build-wasm.mjs --stdout       prints what it would write to gemm.wasm.ts
 //                                               (test/matmul-wasm.test.ts compares it with the committed
 //                                               file, so the two cannot drift)
@@ -11,12 +11,13 @@
 //                                               `--stdout adam` for adam.wasm.ts, `--stdout attention` for
 //                                               attention.wasm.ts (test/attention-fast.test.ts), `--stdout lstm`
 //                                               for lstm.wasm.ts (test/lstm-fast.test.ts), `--stdout map` for
-//                                               map.wasm.ts (test/map-simd.test.ts)
+//                                               map.wasm.ts (test/map-simd.test.ts), `--stdout norm` for
+//                                               norm.wasm.ts (test/norm-fast.test.ts)
 // Two variants come out of gemm.wat: `gemmWasmBase64` owns its memory (browsers, single thread);
 // `gemmSharedWasmBase64` imports a shared memory, so that Node worker threads can run the same kernel on
 // the same packed operands. mask.wat (mask sampling and its backward), adam.wat (the fused Adam step),
-// attention.wat (fused attention, forward and backward) and lstm.wat (the fused LSTM cell) each give one
-// module with its own memory.
+// attention.wat (fused attention, forward and backward), lstm.wat (the fused LSTM cell) and norm.wat (layer
+// normalisation) each give one module with its own memory.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -78,6 +79,7 @@ const targets = {
   adam: () => single('adam', 'adamWasmBase64', 'The fused Adam step module with its own memory'),
   attention: () => single('attention', 'attentionWasmBase64', 'The fused attention module (forward and backward) with its own memory'),
   lstm: () => single('lstm', 'lstmWasmBase64', 'The fused LSTM cell module (forward and backward) with its own memory'),
+  norm: () => single('norm', 'normWasmBase64', 'The layer normalisation module (forward and backward) with its own memory'),
 };
 
 function single(name, exportName, doc) {
