@@ -18,6 +18,8 @@ const cases: [string, AttentionSpec, number[]][] = [
   ['T 33, causal, dropout 0.2', spec(1, 2, 33, 33, 25, true, false, 0.2), []],
   ['T 50, d 25, SCAN-sized with key lengths and dropout 0.1', spec(8, 4, 50, 50, 25, false, true, 0.1), [50, 12, 7, 50, 33, 1, 2, 49]],
   ['decoding: Tq 1, Tk 30, d 16 (whole blocks of 4 keys)', spec(5, 4, 1, 30, 16, false, true), [30, 28, 4, 3, 1]],
+  ['decoding: Tq 1, Tk 37, d 25, dropout 0.3, key lengths off the blocks of 4', spec(4, 2, 1, 37, 25, false, true, 0.3), [37, 0, 6, 1]],
+  ['decoding: Tq 1, Tk 300 (past one k block of the GEMM), d 7', spec(2, 2, 1, 300, 7, false, true), [300, 257]],
   ['Tq 6 Tk 9, d 64, causal with key lengths and dropout 0.5', spec(3, 2, 6, 9, 64, true, true, 0.5), [9, 5, 2]],
 ];
 
@@ -57,4 +59,23 @@ describe('attention in WebAssembly SIMD', () => {
       expectClose(gFast.dv, gRef.dv, 1e-4, `${name} dv`);
     });
   }
+
+  it('gives one query row (greedy decoding, no packing) the bits of the same row computed among others', () => {
+    for (const [heads, tk, d, lengths] of [[3, 1, 8, [1, 1]], [2, 37, 25, [37, 5]], [4, 50, 16, [50, 13]], [1, 256, 64, [256, 255]]] as const) {
+      const rows = 2 * heads;
+      const [k, v] = [0, 1].map((i) => uniformCpu(rows * tk * d, 3, i).map((x) => 2 * x - 1));
+      const q2 = uniformCpu(rows * 2 * d, 3, 2).map((x) => 2 * x - 1);
+      // Row 0 of every head of q2 alone.
+      const q1 = new Float32Array(rows * d);
+      for (let bh = 0; bh < rows; bh++) q1.set(q2.subarray(bh * 2 * d, bh * 2 * d + d), bh * d);
+      const lens = Int32Array.from(lengths);
+      const one = attentionFast(q1, k, v, lens, spec(2, heads, 1, tk, d, false, true));
+      const two = attentionFast(q2, k, v, lens, spec(2, heads, 2, tk, d, false, true));
+      for (let bh = 0; bh < rows; bh++) {
+        expect(Array.from(one.out.subarray(bh * d, (bh + 1) * d)), `heads ${heads}, Tk ${tk}, d ${d}, head ${bh}`)
+          .toEqual(Array.from(two.out.subarray(bh * 2 * d, bh * 2 * d + d)));
+        expect(one.stats[2 * bh]).toBe(two.stats[4 * bh]);
+      }
+    }
+  });
 });

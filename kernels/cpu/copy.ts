@@ -5,8 +5,8 @@
 import { dtypeOfArray, type AnyTypedArray } from '../../engine/dtype.js';
 import { takeUninitialised } from './recycled.js';
 
-/** Runs shorter than this copy in a loop: a subarray and a set cost about as much as 100 elements. */
-const SHORT_RUN = 128;
+/** Runs shorter than this copy in a loop: a subarray and a set cost about as much as copying ~20 elements one by one. */
+const SHORT_RUN = 32;
 
 /** dst[at, at + length) = src[from, from + length). */
 function copyRun(dst: AnyTypedArray, at: number, src: AnyTypedArray, from: number, length: number): void {
@@ -68,8 +68,10 @@ export function copyStrided(x: AnyTypedArray, shape: readonly number[], strides:
   const index = new Array<number>(rank).fill(0);
   let from = 0;
   for (let i = 0; i < size; ) {
-    if (step === 1) for (let j = 0; j < inner; j++) out[i++] = x[from + j];
-    else for (let j = 0; j < inner; j++) out[i++] = x[from + j * step];
+    if (step === 1) {
+      copyRun(out, i, x, from, inner);
+      i += inner;
+    } else for (let j = 0; j < inner; j++) out[i++] = x[from + j * step];
     for (let ax = rank - 2; ax >= 0; ax--) {
       from += s[ax];
       if (++index[ax] < n[ax]) break;

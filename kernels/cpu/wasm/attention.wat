@@ -134,6 +134,59 @@
     (call $gemm (local.get $packA) (local.get $packB) (local.get $s) (i32.shr_u (i32.add (local.get $tq) (i32.const 3)) (i32.const 2))
                 (i32.shr_u (i32.add (local.get $kEnd) (i32.const 7)) (i32.const 3)) (local.get $d) (i32.shl (local.get $tk8) (i32.const 2)) (i32.const 0)))
 
+  ;; A single query row's scores, as $scores gives them bit for bit (each s[j] = q · k_j summed over the d
+  ;; channels in order, from 0) without packing: 4 keys at a time, one key per lane. Lanes past kEnd repeat
+  ;; the last key (their scores are never read). Used where tq = 1 (greedy decoding's one new position).
+  (func $scoresOfRow (param $q i32) (param $k i32) (param $kEnd i32) (param $d i32) (param $s i32)
+    (local $j i32) (local $p i32) (local $rowBytes i32) (local $last i32) (local $k0 i32) (local $k1 i32) (local $k2 i32) (local $k3 i32)
+    (local $acc v128) (local $keys v128)
+    (local.set $rowBytes (i32.shl (local.get $d) (i32.const 2)))
+    (local.set $last (i32.sub (local.get $kEnd) (i32.const 1)))
+    (loop $groups
+      (local.set $k0 (i32.add (local.get $k) (i32.mul (local.get $j) (local.get $rowBytes))))
+      (local.set $k1 (i32.add (local.get $k) (i32.mul (select (i32.add (local.get $j) (i32.const 1)) (local.get $last)
+        (i32.lt_u (i32.add (local.get $j) (i32.const 1)) (local.get $kEnd))) (local.get $rowBytes))))
+      (local.set $k2 (i32.add (local.get $k) (i32.mul (select (i32.add (local.get $j) (i32.const 2)) (local.get $last)
+        (i32.lt_u (i32.add (local.get $j) (i32.const 2)) (local.get $kEnd))) (local.get $rowBytes))))
+      (local.set $k3 (i32.add (local.get $k) (i32.mul (select (i32.add (local.get $j) (i32.const 3)) (local.get $last)
+        (i32.lt_u (i32.add (local.get $j) (i32.const 3)) (local.get $kEnd))) (local.get $rowBytes))))
+      (local.set $acc (v128.const f32x4 0 0 0 0))
+      (local.set $p (i32.const 0))
+      (loop $channels
+        (local.set $keys (f32x4.replace_lane 3 (f32x4.replace_lane 2 (f32x4.replace_lane 1
+          (v128.load32_splat (local.get $k0)) (f32.load (local.get $k1))) (f32.load (local.get $k2))) (f32.load (local.get $k3))))
+        (local.set $acc (f32x4.add (local.get $acc) (f32x4.mul
+          (v128.load32_splat (i32.add (local.get $q) (i32.shl (local.get $p) (i32.const 2)))) (local.get $keys))))
+        (local.set $k0 (i32.add (local.get $k0) (i32.const 4)))
+        (local.set $k1 (i32.add (local.get $k1) (i32.const 4)))
+        (local.set $k2 (i32.add (local.get $k2) (i32.const 4)))
+        (local.set $k3 (i32.add (local.get $k3) (i32.const 4)))
+        (br_if $channels (i32.lt_u (local.tee $p (i32.add (local.get $p) (i32.const 1))) (local.get $d))))
+      (v128.store (i32.add (local.get $s) (i32.shl (local.get $j) (i32.const 2))) (local.get $acc))
+      (br_if $groups (i32.lt_u (local.tee $j (i32.add (local.get $j) (i32.const 4))) (local.get $kEnd)))))
+
+  ;; out[0, d) = Σ_j p[j]·v_j over j < kEnd, in key order from 0, as $timesRows gives a single row bit for
+  ;; bit; accumulates in c (⌈d/4⌉ vectors), then copies d floats out.
+  (func $valuesOfRow (param $p i32) (param $v i32) (param $kEnd i32) (param $d i32) (param $c i32) (param $out i32)
+    (local $j i32) (local $g i32) (local $groups i32) (local $rowBytes i32) (local $weight v128) (local $vRow i32) (local $at i32)
+    (local.set $rowBytes (i32.shl (local.get $d) (i32.const 2)))
+    (local.set $groups (i32.shr_u (i32.add (local.get $d) (i32.const 3)) (i32.const 2)))
+    (loop $clear
+      (v128.store (i32.add (local.get $c) (i32.shl (local.get $g) (i32.const 4))) (v128.const f32x4 0 0 0 0))
+      (br_if $clear (i32.lt_u (local.tee $g (i32.add (local.get $g) (i32.const 1))) (local.get $groups))))
+    (local.set $vRow (local.get $v))
+    (loop $keys
+      (local.set $weight (v128.load32_splat (i32.add (local.get $p) (i32.shl (local.get $j) (i32.const 2)))))
+      (local.set $g (i32.const 0))
+      (loop $channels
+        (local.set $at (i32.add (local.get $c) (i32.shl (local.get $g) (i32.const 4))))
+        (v128.store (local.get $at) (f32x4.add (v128.load (local.get $at))
+          (f32x4.mul (local.get $weight) (v128.load (i32.add (local.get $vRow) (i32.shl (local.get $g) (i32.const 4)))))))
+        (br_if $channels (i32.lt_u (local.tee $g (i32.add (local.get $g) (i32.const 1))) (local.get $groups))))
+      (local.set $vRow (i32.add (local.get $vRow) (local.get $rowBytes)))
+      (br_if $keys (i32.lt_u (local.tee $j (i32.add (local.get $j) (i32.const 1))) (local.get $kEnd))))
+    (call $copy (local.get $c) (local.get $out) (local.get $d)))
+
   ;; C = X · Y with X [m][kk] read through panels of its rows (stride xs bytes, contiguous inner axis) and
   ;; Y [kk][d] rows of a head (stride d floats): the products whose inner axis is keys or query rows.
   ;; `xRowsContiguous` = 1: X's rows are contiguous in memory (stride xs between rows), 0: X is stored
@@ -157,7 +210,7 @@
                            (param $packA i32) (param $packB i32) (param $s i32) (param $c i32)
     (local $b i32) (local $i i32) (local $g i32) (local $groups i32) (local $row i32) (local $end i32) (local $kEnd i32)
     (local $tk8 i32) (local $rowBytes i32) (local $headQ i32) (local $headK i32) (local $sRow i32) (local $fRow i32)
-    (local $max f32) (local $sum f32) (local $vSum v128) (local $x v128)
+    (local $max f32) (local $sum f32) (local $vSum v128) (local $x v128) (local $oneRow i32)
     (local.set $tk8 (i32.and (i32.add (local.get $tk) (i32.const 7)) (i32.const -8)))
     (local.set $rowBytes (i32.shl (local.get $d) (i32.const 2)))
     (block $doneB (loop $heads
@@ -165,9 +218,14 @@
       (local.set $headQ (i32.mul (i32.mul (local.get $b) (local.get $tq)) (local.get $rowBytes)))
       (local.set $headK (i32.mul (i32.mul (local.get $b) (local.get $tk)) (local.get $rowBytes)))
       (local.set $kEnd (call $headEnd (i32.add (local.get $ends) (i32.shl (i32.mul (local.get $b) (local.get $tq)) (i32.const 2))) (local.get $tq)))
+      ;; One query row over at most one k block of the GEMM (KC = 256 keys): no packing (same sums, same order).
+      (local.set $oneRow (i32.and (i32.eq (local.get $tq) (i32.const 1)) (i32.le_u (local.get $kEnd) (i32.const 256))))
       (if (i32.gt_s (local.get $kEnd) (i32.const 0)) (then
-        (call $scores (i32.add (local.get $q) (local.get $headQ)) (i32.add (local.get $k) (local.get $headK)) (local.get $tq) (local.get $kEnd)
-                      (local.get $d) (local.get $tk8) (local.get $packA) (local.get $packB) (local.get $s))))
+        (if (local.get $oneRow)
+          (then (call $scoresOfRow (i32.add (local.get $q) (local.get $headQ)) (i32.add (local.get $k) (local.get $headK)) (local.get $kEnd)
+                                   (local.get $d) (local.get $s)))
+          (else (call $scores (i32.add (local.get $q) (local.get $headQ)) (i32.add (local.get $k) (local.get $headK)) (local.get $tq) (local.get $kEnd)
+                              (local.get $d) (local.get $tk8) (local.get $packA) (local.get $packB) (local.get $s))))))
       (local.set $i (i32.const 0))
       (loop $rows
         (local.set $row (i32.add (i32.mul (local.get $b) (local.get $tq)) (local.get $i)))
@@ -194,7 +252,10 @@
         (f32.store (i32.add (local.get $maxes) (i32.shl (local.get $row) (i32.const 2))) (local.get $max))
         (f32.store (i32.add (local.get $sums) (i32.shl (local.get $row) (i32.const 2))) (local.get $sum))
         (br_if $rows (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 1))) (local.get $tq))))
-      (if (i32.gt_s (local.get $kEnd) (i32.const 0)) (then
+      (if (i32.and (local.get $oneRow) (i32.gt_s (local.get $kEnd) (i32.const 0))) (then
+        (call $valuesOfRow (local.get $s) (i32.add (local.get $v) (local.get $headK)) (local.get $kEnd) (local.get $d) (local.get $c)
+                           (i32.add (local.get $out) (local.get $headQ)))))
+      (if (i32.and (i32.eqz (local.get $oneRow)) (i32.gt_s (local.get $kEnd) (i32.const 0))) (then
         ;; out = P · V, P's rows contiguous (tk8 floats apart), over the head's kEnd keys
         (call $timesRows (local.get $s) (i32.shl (local.get $tk8) (i32.const 2)) (i32.const 1) (local.get $tq) (local.get $kEnd)
                          (i32.add (local.get $v) (local.get $headK)) (local.get $d) (local.get $packA) (local.get $packB) (local.get $c))
