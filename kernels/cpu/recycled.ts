@@ -56,9 +56,12 @@ export function copyOut(heap: Float32Array, from: number, to: number): Float32Ar
   return out;
 }
 
+/** Shared memory (worker threads' views) is never kept; pages without cross-origin isolation have no SharedArrayBuffer. */
+const isShared = (buffer: ArrayBufferLike): boolean => typeof SharedArrayBuffer !== 'undefined' && buffer instanceof SharedArrayBuffer;
+
 /** Gives an array back; the caller guarantees nothing reads or writes it any more. */
 export function recycle(a: AnyTypedArray): void {
-  if (a.length < MIN_LENGTH || a.byteOffset !== 0 || a.byteLength !== a.buffer.byteLength || a.buffer instanceof SharedArrayBuffer) return;
+  if (a.length < MIN_LENGTH || a.byteOffset !== 0 || a.byteLength !== a.buffer.byteLength || isShared(a.buffer)) return;
   if (a.byteLength > MAX_BYTES) return;
   const key = keyOf(dtypeOf(a), a.length);
   const list = free.get(key) ?? [];
