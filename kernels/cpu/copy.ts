@@ -1,6 +1,7 @@
 /**
- * Block copies behind slicing and concatenation along one axis: a tensor is viewed as [outer, axis, inner],
- * so a slice or a concatenation part is `outer` contiguous runs of (length · inner) elements.
+ * Block copies behind slicing and concatenation along one axis — a tensor is viewed as [outer, axis, inner],
+ * so a slice or a concatenation part is `outer` contiguous runs of (length · inner) elements — and behind
+ * transposes (strided reads written densely).
  */
 import { dtypeOfArray, type AnyTypedArray } from '../../engine/dtype.js';
 import { takeUninitialised } from './recycled.js';
@@ -59,7 +60,7 @@ export function copyStrided(x: AnyTypedArray, shape: readonly number[], strides:
   const size = n.reduce((p, l) => p * l, 1);
   const out = takeUninitialised(dtypeOfArray(x), size);
   if (n.length === 0) {
-    if (size > 0) out[0] = x[0];
+    out[0] = x[0]; // every axis has length 1
     return out;
   }
   const rank = n.length;

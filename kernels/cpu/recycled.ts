@@ -9,7 +9,7 @@
  * shares (the backend counts tensors per buffer) come back; the pool keeps at most MAX_BYTES, dropping the
  * sizes used longest ago first.
  */
-import type { AnyTypedArray, DType } from '../../engine/dtype.js';
+import { allocTyped, dtypeOfArray, type AnyTypedArray, type DType } from '../../engine/dtype.js';
 
 /** Below this many elements the engine's heap serves allocations quickly; they are not kept. */
 const MIN_LENGTH = 4096;
@@ -20,19 +20,14 @@ const free = new Map<string, AnyTypedArray[]>();
 let freeBytes = 0;
 
 const keyOf = (dtype: DType, length: number): string => `${dtype}${length}`;
-const dtypeOf = (a: AnyTypedArray): DType => (a instanceof Float32Array ? 'f32' : a instanceof Int32Array ? 'i32' : 'u32');
-
-function create(dtype: DType, length: number): AnyTypedArray {
-  return dtype === 'f32' ? new Float32Array(length) : dtype === 'i32' ? new Int32Array(length) : new Uint32Array(length);
-}
 
 /** An array of `length` elements, not zeroed when it is recycled: for results that overwrite every element. */
 export function takeUninitialised(dtype: DType, length: number): AnyTypedArray {
-  if (length < MIN_LENGTH) return create(dtype, length);
+  if (length < MIN_LENGTH) return allocTyped(dtype, length);
   const key = keyOf(dtype, length);
   const list = free.get(key);
   const reused = list?.pop();
-  if (!reused) return create(dtype, length);
+  if (!reused) return allocTyped(dtype, length);
   freeBytes -= reused.byteLength;
   // Most recently used last.
   free.delete(key);
@@ -63,7 +58,7 @@ const isShared = (buffer: ArrayBufferLike): boolean => typeof SharedArrayBuffer 
 export function recycle(a: AnyTypedArray): void {
   if (a.length < MIN_LENGTH || a.byteOffset !== 0 || a.byteLength !== a.buffer.byteLength || isShared(a.buffer)) return;
   if (a.byteLength > MAX_BYTES) return;
-  const key = keyOf(dtypeOf(a), a.length);
+  const key = keyOf(dtypeOfArray(a), a.length);
   const list = free.get(key) ?? [];
   free.delete(key);
   list.push(a);
@@ -79,7 +74,7 @@ export function recycle(a: AnyTypedArray): void {
 /** Bytes held for reuse (tests). */
 export const recycledBytes = (): number => freeBytes;
 
-/** Drops every kept array (tests; a backend reset). */
+/** Drops every kept array (tests). */
 export function dropRecycled(): void {
   free.clear();
   freeBytes = 0;

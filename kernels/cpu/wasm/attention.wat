@@ -4,7 +4,8 @@
 ;;   forward   S = Q·Kᵀ, P = softmax(S·scale) (masked, dropped out), out = P·V
 ;;   backward  S and P again from the saved log-sum-exp, dP = dout·Vᵀ, dS = P·(M·dP − Δ)·scale,
 ;;             dQ = dS·K, dK = dSᵀ·Q, dV = (P·M)ᵀ·dout
-;; with M the dropout factors and Δ_row = dout_row · out_row. A head's [Tq, Tk] scores live in a work
+;; with M the dropout factors and Δ_row = dout_row · out_row. The forward of a single query row (greedy
+;; decoding) skips the packing ($scoresOfRow, $valuesOfRow) and gives the same bits. A head's [Tq, Tk] scores live in a work
 ;; buffer, one head at a time; the row loops run 4 keys at a time (lanes past a row's end are zeroed after). Assembled by build-wasm.mjs (beside it) into attention.wasm.ts; driven by
 ;; kernels/cpu/attention.fast.ts, which lays the operands out in this module's memory.
 ;;
