@@ -111,12 +111,13 @@ export class CpuBackend implements Backend {
     const operands: CpuOperand[] = inputs.map((x) =>
       'scalar' in x ? x : { data: (x.storage as CpuStorage).data, strides: x.strides },
     );
-    const simd = mapSimd(op, operands, outShape, size, outDtype);
-    if (simd) return this.wrap(simd);
+    // identity: a transpose, a slice's view or a broadcast made dense.
     const [first] = operands;
     if (op === 'identity' && 'data' in first && dtypeOfArray(first.data) === outDtype) {
       return this.wrap(copyStrided(first.data, outShape, first.strides));
     }
+    const simd = mapSimd(op, operands, outShape, size, outDtype);
+    if (simd) return this.wrap(simd);
     const out = takeZeroed(outDtype, size);
     const contiguous = operands.every((o) => !('data' in o) || isContiguous(o.strides, outShape));
     if (!mapFast(op, operands, outShape, out, contiguous)) mapCpu(op, operands, outShape, out);

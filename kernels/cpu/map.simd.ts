@@ -15,7 +15,7 @@ import { isContiguous } from './elementwise.js';
 import { offsetsOf } from './reduce.js';
 import { mapWasmBase64 } from './wasm/map.wasm.js';
 import { heapFor, lazyWasmKernel, regions } from './wasm-kernel.js';
-import { copyOut, zeroedF32 } from './recycled.js';
+import { copyOut } from './recycled.js';
 
 interface MapExports {
   memory: WebAssembly.Memory;
@@ -45,7 +45,7 @@ type Layout =
   | { kind: 'runs'; values: Float32Array; run: number };
 
 /** The operand's layout, or null when it is none of those. */
-function layoutOf(o: CpuOperand, shape: readonly number[], size: number, minRun: number): Layout | null {
+function layoutOf(o: CpuOperand, shape: readonly number[], size: number): Layout | null {
   // A scalar that f32 cannot hold exactly (0.1) would round differently from the f64 JavaScript uses.
   if ('scalar' in o) return Math.fround(o.scalar) === o.scalar || Number.isNaN(o.scalar) ? { kind: 'runs', values: Float32Array.of(o.scalar), run: size } : null;
   if (!(o.data instanceof Float32Array)) return null;
@@ -57,12 +57,12 @@ function layoutOf(o: CpuOperand, shape: readonly number[], size: number, minRun:
   let split = axes.length;
   while (split > 0 && axes[split - 1].stride === inner) inner *= axes[--split].n;
   if (split < axes.length && axes.slice(0, split).every((a) => a.stride === 0)) {
-    return inner >= minRun ? { kind: 'rows', data: o.data.subarray(0, inner), run: inner } : null;
+    return inner >= MIN_RUN ? { kind: 'rows', data: o.data.subarray(0, inner), run: inner } : null;
   }
   let run = 1;
   split = axes.length;
   while (split > 0 && axes[split - 1].stride === 0) run *= axes[--split].n;
-  if (split === axes.length || run < minRun) return null;
+  if (split === axes.length || run < MIN_RUN) return null;
   // One value per leading index, read through the leading strides.
   const lead = axes.slice(0, split);
   const data = o.data;
@@ -73,10 +73,9 @@ function layoutOf(o: CpuOperand, shape: readonly number[], size: number, minRun:
 /** The map's result, or null when this path does not take it. */
 export function mapSimd(op: MapOp, operands: readonly CpuOperand[], shape: readonly number[], size: number, outDtype: DType): Float32Array | null {
   if (outDtype !== 'f32' || size < MIN_SIZE) return null;
-  if (op === 'identity') return expand(operands[0], shape, size);
   const code = operands.length === 1 ? UNARY[op] : operands.length === 2 ? BINARY[op] : undefined;
   if (code === undefined) return null;
-  const layouts = operands.map((o) => layoutOf(o, shape, size, MIN_RUN));
+  const layouts = operands.map((o) => layoutOf(o, shape, size));
   if (layouts.some((l) => l === null) || layouts.filter((l) => l!.kind !== 'array').length > 1) return null;
   const k = kernel();
   if (!k) return null;
@@ -106,19 +105,4 @@ export function mapSimd(op: MapOp, operands: readonly CpuOperand[], shape: reado
     }
   }
   return copyOut(heap, out / 4, out / 4 + size);
-}
-
-/** identity (a copy, or a broadcast such as a mean's gradient over H × W): runs of one value as fills. */
-function expand(o: CpuOperand, shape: readonly number[], size: number): Float32Array | null {
-  const l = layoutOf(o, shape, size, 1);
-  if (l?.kind === 'array') return copyOut(l.data, 0, size);
-  if (l?.kind !== 'runs') return null;
-  const out = zeroedF32(size);
-  const { values, run } = l;
-  // A plain loop: TypedArray.fill costs about half a microsecond per call, too much for runs of 9.
-  for (let r = 0, i = 0; r < values.length; r++) {
-    const v = values[r];
-    for (const end = i + run; i < end; i++) out[i] = v;
-  }
-  return out;
 }

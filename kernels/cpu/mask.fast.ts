@@ -16,7 +16,7 @@ import { maskSampleBackwardCpu, maskSampleCpu } from './mask.js';
 import { maskWasmBase64 } from './wasm/mask.wasm.js';
 import { heapFor, roundUp4 } from './wasm-kernel.js';
 import { dropoutFactorsCpu, streamKeys } from '../../engine/random.js';
-import { copyOut, zeroedF32 } from './recycled.js';
+import { copyOut, takeUninitialised } from './recycled.js';
 
 interface MaskExports {
   memory: WebAssembly.Memory;
@@ -172,7 +172,7 @@ export function maskThresholdsFast(expNeg: Float64Array): Int32Array | null {
 /** Rows k·nPad + [0, n) of `heap` from float offset `from`, compacted to k·n + [0, n). */
 function copyRows(heap: Float32Array, from: number, rows: number, n: number, nPad: number): Float32Array {
   if (n === nPad) return copyOut(heap, from, from + rows * n);
-  const out = zeroedF32(rows * n);
+  const out = takeUninitialised('f32', rows * n) as Float32Array;
   for (let r = 0; r < rows; r++) out.set(heap.subarray(from + r * nPad, from + r * nPad + n), r * n);
   return out;
 }

@@ -12,7 +12,7 @@ import { GemmThreads, nodeThreadSupport, type GemmJob, type GemmKernel } from '.
 import { gemmSharedWasmBase64, gemmWasmBase64 } from './wasm/gemm.wasm.js';
 import { matmulCpu } from './matmul.js';
 import { heapFor, regions, roundUp } from './wasm-kernel.js';
-import { zeroedF32 } from './recycled.js';
+import { takeUninitialised, zeroedF32 } from './recycled.js';
 
 /** Micro-tile shape baked into gemm.wat: A panels of 4 rows, B panels of 8 columns. */
 const MR = 4;
@@ -78,9 +78,7 @@ function getKernel(): Kernel | null {
 }
 
 /** The loaded GEMM module and its memory (null without WebAssembly SIMD), for other kernels built on it. */
-export function gemmKernel(): Kernel | null {
-  return getKernel();
-}
+export const gemmKernel = getKernel;
 
 /**
  * Runs a batched product on operands already packed in the kernel's memory: shared with the worker
@@ -124,8 +122,9 @@ export function setMatmulThreads(enabled: boolean): void {
 
 export function matmulFast(a: Float32Array, b: Float32Array, spec: MatmulSpec): Float32Array {
   const { batch, m, n, k, transA, transB, batchStrideA, batchStrideB } = spec;
-  const out = zeroedF32(batch * m * n);
-  if (out.length === 0 || k === 0) return out;
+  // Every element is written below, except for an empty inner axis (all zeros).
+  if (batch * m * n === 0 || k === 0) return zeroedF32(batch * m * n);
+  const out = takeUninitialised('f32', batch * m * n) as Float32Array;
   const kern = getKernel();
   const mPad = roundUp(m, MR);
   const nPad = roundUp(n, NR);
