@@ -130,8 +130,9 @@ export interface MemoryInfo {
   /** Buffers handed out and not yet released. Flat across training steps when nothing leaks. */
   liveBuffers: number;
   liveBytes: number;
-  /** Released buffers kept for reuse. */
+  /** Released buffers kept for reuse (the CPU backend: result arrays, up to 256 MiB), and their bytes. */
   pooledBuffers: number;
+  pooledBytes: number;
 }
 
 export interface Backend {

@@ -1,6 +1,6 @@
 /**
  * The CPU backend's copies and recycled arrays: strided copies (permutations, slices, broadcasts) equal
- * the reference map, short-run slices and concatenations equal long-run ones, and arrays of released
+ * the reference map, padded rows pack as written, short-run slices and concatenations equal long-run ones, and arrays of released
  * tensors come back zeroed where a kernel expects zeros and are never handed out while a tensor holds them.
  */
 import fc from 'fast-check';
@@ -8,11 +8,29 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { sizeOf, stridesOf } from '../engine/shape.js';
 import * as ms from '../index.js';
 import { CpuBackend } from '../kernels/cpu/backend.js';
-import { concatCpu, copyStrided, sliceCpu } from '../kernels/cpu/copy.js';
+import { concatCpu, copyRowsInto, copyStrided, sliceCpu } from '../kernels/cpu/copy.js';
 import { mapCpu } from '../kernels/cpu/elementwise.js';
 import { dropRecycled, recycle, recycledBytes, takeUninitialised, takeZeroed } from '../kernels/cpu/recycled.js';
 
 afterEach(() => dropRecycled());
+
+describe('copyRowsInto', () => {
+  it('packs the first n of every stride elements after `at`, short rows and long, leaving the rest alone', () => {
+    const dims = fc.tuple(fc.integer({ min: 0, max: 5 }), fc.integer({ min: 0, max: 70 }), fc.integer({ min: 0, max: 9 }), fc.integer({ min: 0, max: 4 }), fc.integer({ min: 0, max: 3 }));
+    fc.assert(
+      fc.property(dims, ([rows, n, pad, from, at]) => {
+        const stride = n + pad;
+        const src = Float32Array.from({ length: from + rows * stride }, (_, i) => i + 0.5);
+        const dst = new Float32Array(at + rows * n + 2).fill(-1);
+        copyRowsInto(dst, at, src, from, rows, n, stride);
+        const expected = Array.from(dst, () => -1);
+        for (let r = 0; r < rows; r++) for (let j = 0; j < n; j++) expected[at + r * n + j] = src[from + r * stride + j];
+        expect(Array.from(dst)).toEqual(expected);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
 
 describe('copyStrided', () => {
   it('equals the reference map for any permutation, with broadcast and size-1 axes', () => {
@@ -95,6 +113,7 @@ describe('recycled arrays', () => {
     be.release(s);
     be.release(s); // a second release of the same storage must not give its array out twice
     expect(recycledBytes()).toBe(24_000);
+    expect(be.memory()).toMatchObject({ liveBuffers: 0, pooledBuffers: 1, pooledBytes: 24_000 });
     // The next result of that size reuses it: a fill of zeros must still read as zeros.
     const zeros = be.fill('f32', 6000, 0);
     expect(recycledBytes()).toBe(0);

@@ -84,6 +84,11 @@ describe.each(['cpu', 'webgpu'] as const)('training on %s', (name) => {
     const end = backend.memory();
     expect(afterWarmup).toBeGreaterThan(0);
     expect(end.liveBuffers).toBe(afterWarmup);
+    if (backend.name === 'webgpu') {
+      // Released buffers wait in the pool, each at least one 256-byte size class.
+      expect(end.pooledBuffers).toBeGreaterThan(0);
+      expect(end.pooledBytes).toBeGreaterThanOrEqual(256 * end.pooledBuffers);
+    }
     model.dispose();
     opt.dispose();
     x.dispose();

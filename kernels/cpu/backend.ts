@@ -23,7 +23,7 @@ import { conv2dBackwardInputFast, conv2dBackwardWeightFast, conv2dFast } from '.
 import { mapSimd } from './map.simd.js';
 import { maxPool2dFast } from './pool.fast.js';
 import { formatBytes, sizeOf } from '../../engine/shape.js';
-import { recycle, takeUninitialised, takeZeroed, zeroedF32 } from './recycled.js';
+import { recycle, recycledArrays, recycledBytes, takeUninitialised, takeZeroed, zeroedF32 } from './recycled.js';
 
 export class CpuStorage implements Storage {
   readonly backend = 'cpu' as const;
@@ -259,7 +259,7 @@ export class CpuBackend implements Backend {
   }
 
   memory(): MemoryInfo {
-    return { liveBuffers: this.live.size, liveBytes: this.liveBytes, pooledBuffers: 0 };
+    return { liveBuffers: this.live.size, liveBytes: this.liveBytes, pooledBuffers: recycledArrays(), pooledBytes: recycledBytes() };
   }
 
   flush(): void {}

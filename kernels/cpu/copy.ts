@@ -15,6 +15,15 @@ function copyRun(dst: AnyTypedArray, at: number, src: AnyTypedArray, from: numbe
   else for (let j = 0; j < length; j++) dst[at + j] = src[from + j];
 }
 
+/**
+ * dst[at + r·n, at + r·n + n) = src[from + r·stride, … + n) for r < rows: the first n of every `stride`
+ * elements, packed together (results read out of a wasm kernel's padded rows).
+ */
+export function copyRowsInto(dst: AnyTypedArray, at: number, src: AnyTypedArray, from: number, rows: number, n: number, stride: number): void {
+  if (n === stride) dst.set(src.subarray(from, from + rows * n), at);
+  else for (let r = 0; r < rows; r++) copyRun(dst, at + r * n, src, from + r * stride, n);
+}
+
 /** x[:, start:start+length, :] of x viewed as [outer, axis, inner], as a new dense array. */
 export function sliceCpu(x: AnyTypedArray, outer: number, axis: number, inner: number, start: number, length: number): AnyTypedArray {
   const run = length * inner;

@@ -17,6 +17,7 @@ import { maskWasmBase64 } from './wasm/mask.wasm.js';
 import { heapFor, roundUp4 } from './wasm-kernel.js';
 import { dropoutFactorsCpu, streamKeys } from '../../engine/random.js';
 import { copyOut, takeUninitialised } from './recycled.js';
+import { copyRowsInto } from './copy.js';
 
 interface MaskExports {
   memory: WebAssembly.Memory;
@@ -169,14 +170,6 @@ export function maskThresholdsFast(expNeg: Float64Array): Int32Array | null {
   return new Int32Array(kern.k.memory.buffer, 0, n).slice();
 }
 
-/** Rows k·nPad + [0, n) of `heap` from float offset `from`, compacted to k·n + [0, n). */
-function copyRows(heap: Float32Array, from: number, rows: number, n: number, nPad: number): Float32Array {
-  if (n === nPad) return copyOut(heap, from, from + rows * n);
-  const out = takeUninitialised('f32', rows * n) as Float32Array;
-  for (let r = 0; r < rows; r++) out.set(heap.subarray(from + r * nPad, from + r * nPad + n), r * n);
-  return out;
-}
-
 export function maskSampleFast(logits: Float32Array, weight: Float32Array, samples: number, seed: number, stream: number): Float32Array {
   const n = logits.length;
   if (n === 0 || samples === 0) return new Float32Array(samples * n);
@@ -192,7 +185,9 @@ export function maskSampleFast(logits: Float32Array, weight: Float32Array, sampl
   heap.set(weight, 3 * nPad);
   const { inner, outer } = streamKeys(seed, stream);
   k.sample(0, 12 * nPad, 16 * nPad, n, nPad, samples, inner, outer);
-  return copyRows(heap, 4 * nPad, samples, n, nPad);
+  const out = takeUninitialised('f32', samples * n) as Float32Array;
+  copyRowsInto(out, 0, heap, 4 * nPad, samples, n, nPad);
+  return out;
 }
 
 export function maskSampleBackwardFast(

@@ -13,6 +13,7 @@ import { gemmSharedWasmBase64, gemmWasmBase64 } from './wasm/gemm.wasm.js';
 import { matmulCpu } from './matmul.js';
 import { heapFor, regions, roundUp } from './wasm-kernel.js';
 import { takeUninitialised, zeroedF32 } from './recycled.js';
+import { copyRowsInto } from './copy.js';
 
 /** Micro-tile shape baked into gemm.wat: A panels of 4 rows, B panels of 8 columns. */
 const MR = 4;
@@ -156,10 +157,6 @@ export function matmulFast(a: Float32Array, b: Float32Array, spec: MatmulSpec): 
     pc: 4 * c, pcStride: 4 * mPad * nPad, accumulate: 0,
   });
 
-  for (let bi = 0; bi < batch; bi++) {
-    const from = c + bi * mPad * nPad;
-    if (nPad === n) out.set(heap.subarray(from, from + m * n), bi * m * n);
-    else for (let r = 0; r < m; r++) out.set(heap.subarray(from + r * nPad, from + r * nPad + n), (bi * m + r) * n);
-  }
+  for (let bi = 0; bi < batch; bi++) copyRowsInto(out, bi * m * n, heap, c + bi * mPad * nPad, m, n, nPad);
   return out;
 }

@@ -71,8 +71,11 @@ export function recycle(a: AnyTypedArray): void {
   }
 }
 
-/** Bytes held for reuse (tests). */
+/** Bytes held for reuse. */
 export const recycledBytes = (): number => freeBytes;
+
+/** Arrays held for reuse. */
+export const recycledArrays = (): number => [...free.values()].reduce((n, list) => n + list.length, 0);
 
 /** Drops every kept array (tests). */
 export function dropRecycled(): void {

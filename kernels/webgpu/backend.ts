@@ -326,7 +326,7 @@ export class WebGpuBackend implements Backend {
   memory(): MemoryInfo {
     const pool = this.runtime.storage;
     // The constant `one` used for unscaled Adam steps is the backend's own, not a user buffer.
-    return { liveBuffers: pool.live - 1, liveBytes: pool.liveBytes, pooledBuffers: pool.pooled };
+    return { liveBuffers: pool.live - 1, liveBytes: pool.liveBytes, pooledBuffers: pool.pooled, pooledBytes: pool.pooledBytes };
   }
 
   flush(): void {

@@ -38,13 +38,17 @@ class BufferPool {
   live = 0;
   liveBytes = 0;
   pooled = 0;
+  pooledBytes = 0;
 
   constructor(private device: GPUDevice, private usage: number) {}
 
   acquire(bytes: number): GPUBuffer {
     const size = sizeClass(bytes);
     const reused = this.free.get(size)?.pop();
-    if (reused) this.pooled--;
+    if (reused) {
+      this.pooled--;
+      this.pooledBytes -= size;
+    }
     const buffer = reused ?? this.device.createBuffer({ size, usage: this.usage });
     this.live++;
     this.liveBytes += size;
@@ -64,6 +68,7 @@ class BufferPool {
       const list = this.free.get(b.size) ?? [];
       list.push(b);
       this.free.set(b.size, list);
+      this.pooledBytes += b.size;
     }
     this.pooled += this.pendingRelease.length;
     this.pendingRelease = [];
