@@ -56,4 +56,16 @@ describe('CPU reductions: the block paths (reduced axes in one block, or kept ax
       { numRuns: 300 },
     );
   });
+
+  it('bit for bit on wide rows (sums 16 columns at a time, then the rest), with NaN and ±∞ among the values', () => {
+    const dims = fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 70 }));
+    fc.assert(
+      fc.property(dims, fc.constantFrom('sum' as const, 'sumsq' as const, 'max' as const), fc.boolean(), ([outer, rows, inner], op, special) => {
+        const shape = [outer, rows, inner];
+        const x = Float32Array.from({ length: sizeOf(shape) }, (_, i) => (special && i % 97 === 5 ? [NaN, Infinity, -Infinity][i % 3] : Math.cos(i * 0.37) * 3 ** (i % 7)));
+        expect(Array.from(reduceCpu(op, x, shape, [1]))).toEqual(Array.from(reduceGeneral(op, x, shape, [1])));
+      }),
+      { numRuns: 300 },
+    );
+  });
 });
