@@ -11,6 +11,7 @@ import { attentionBackwardCpu, attentionCpu, dropFactors, keyEnd } from './atten
 import { attentionWasmBase64 } from './wasm/attention.wasm.js';
 import { heapFor, lazyWasmKernel, regions, roundUp, roundUp4 } from './wasm-kernel.js';
 import { copyOut, zeroedF32 } from './recycled.js';
+import { dropoutFactorsFast } from './mask.fast.js';
 
 interface AttentionExports {
   memory: WebAssembly.Memory;
@@ -73,7 +74,7 @@ export function attentionFast(q: Float32Array, k: Float32Array, v: Float32Array,
   const kern = getKernel();
   if (!kern) return attentionCpu(q, k, v, lengths, s);
   const { bh, d, rows, keys, scale } = sizes(s);
-  const factors = dropFactors(s);
+  const factors = dropFactors(s, dropoutFactorsFast);
   const work = workSizes(s);
   const { at, floats } = regions([rows * d, keys * d, keys * d, rows * d, rows, rows, rows, (factors?.length ?? 0) + FACTOR_SLACK,
     work.packA, work.packB, work.scores, work.product]);
@@ -99,7 +100,7 @@ export function attentionBackwardFast(
   const kern = getKernel();
   if (!kern) return attentionBackwardCpu(q, k, v, out, dout, stats, lengths, s);
   const { bh, d, rows, keys, scale } = sizes(s);
-  const factors = dropFactors(s);
+  const factors = dropFactors(s, dropoutFactorsFast);
   const work = workSizes(s);
   const { at, floats } = regions([rows * d, keys * d, keys * d, rows * d, rows * d, rows, rows, (factors?.length ?? 0) + FACTOR_SLACK,
     rows * d, keys * d, keys * d, work.packA, work.packB, work.scores, work.scores, work.product]);

@@ -8,11 +8,12 @@ import { dropoutFactorsCpu } from '../../engine/random.js';
 
 /**
  * The dropout factors M of every (query row, key), row-major [B·H·Tq, Tk]: 0 or 1/(1 − rate) from the counter
- * RNG (dropoutFactorsCpu, with the rate rounded to f32 as the GPU holds it); null without dropout.
+ * RNG (dropoutFactorsCpu, with the rate rounded to f32 as the GPU holds it); null without dropout. The fast
+ * path passes the same generator on the wasm sampler (mask.fast.ts dropoutFactorsFast, the same bits).
  */
-export function dropFactors(s: AttentionSpec): Float32Array | null {
+export function dropFactors(s: AttentionSpec, generate = dropoutFactorsCpu): Float32Array | null {
   if (s.dropout.rate === 0) return null;
-  return dropoutFactorsCpu(s.batch * s.heads * s.tq * s.tk, Math.fround(s.dropout.rate), s.dropout.seed, s.dropout.stream);
+  return generate(s.batch * s.heads * s.tq * s.tk, Math.fround(s.dropout.rate), s.dropout.seed, s.dropout.stream);
 }
 
 /** The keys query row i of batch row b may attend to: [0, end). */
