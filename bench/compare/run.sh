@@ -64,8 +64,9 @@ esac
 if [ $patched = 1 ]; then
   modules=${MODULES_HOME:-$HOME/.cache/maskscope-peers/modules}-patched
   export MODULES_HOME=$modules
-  if [ ! -f "$modules/main.py" ]; then
-    mkdir -p "$modules/cache/scan" && tar -xzf "$(dirname "$official")/modules-efdb879.tar.gz" -C "$modules" --strip-components=1
+  [ -f "$modules/main.py" ] || { mkdir -p "$modules" && tar -xzf "$(dirname "$official")/modules-efdb879.tar.gz" -C "$modules" --strip-components=1; }
+  if [ ! -f "$modules/cache/scan/tasks_test_simple.txt" ]; then  # their code would download SCAN
+    mkdir -p "$modules/cache/scan"
     for f in ../shared/data/scan/*.txt.gz; do gunzip -c "$f" > "$modules/cache/scan/$(basename "$f" .gz)"; done
   fi
   /usr/bin/python3 bench/compare/patch-authors.py "$modules"

@@ -137,8 +137,9 @@ def scan():
         [max(v for k, v in t.items() if k != "I_JUMP") for t in their_removed])
 
 
-# The authors' SCAN output vocabulary (their cache/scan/scan.pth, built from the official files).
-THEIR_OUT_VOCAB = {"I_TURN_LEFT": 0, "I_TURN_RIGHT": 1, "I_JUMP": 2, "I_WALK": 3, "I_RUN": 4, "I_LOOK": 5}
+# The authors' SCAN output vocabulary (their cache/scan/scan.pth, built from the official files); the output
+# layer's last row is EOS (n_out), as ours.
+THEIR_OUT_VOCAB = {"I_TURN_LEFT": 0, "I_TURN_RIGHT": 1, "I_JUMP": 2, "I_WALK": 3, "I_RUN": 4, "I_LOOK": 5, "EOS": 6}
 
 
 def class_removal():
