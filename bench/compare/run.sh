@@ -11,7 +11,7 @@
 #
 # scan-lstm, scan-transformer and class-removal run the authors' code from a copy with switches for our small sizes
 # (patch-authors.py: the falling base lr, teacher forcing, the CNN's widths, Fashion-MNIST in CIFAR-10's place) in
-# $MODULES_HOME-patched, with SCAN's files from ../shared/data/scan, and have no authorsClip column.
+# $MODULES_HOME-patched, with SCAN's files from ../shared/data/scan; the SCAN ones have no authorsClip column.
 # A scan-transformer seed takes ~25 min in their code and ~17 min in ours on one quiet core.
 #
 # Runs go to runs/compare/<experiment>/{ours,ours-clip,theirs}-seed-<s>; a finished run is not repeated.
@@ -55,7 +55,7 @@ case $exp in
   class-removal)
     # experiments/class-removal.ts, small: widths 8, 16, 32, 64 on Fashion-MNIST, 1,000 base steps; ten
     # classes' masks of 400 steps at lr 1e-2, β 3e-3, biases masked, the output layer's mask kept from stage 0.
-    ours=class-removal; clip=0 patched=1
+    ours=class-removal; clip=1 patched=1
     theirs=(-task cifar10_class_removal -batch_size 128 -lr 1e-3 -grad_clip 1 -stop_after 1000 -step_per_mask 400
       -mask_lr 1e-2 -mask_loss_weight 3e-3 -class_removal.keep_last_layer 1 -test_interval 1000)
     export MASKSCOPE_CNN_CHANNELS=8,16,32,64 MASKSCOPE_FASHION_MNIST=/usr/share/datasets/fashion-mnist ;;

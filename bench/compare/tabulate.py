@@ -144,8 +144,11 @@ THEIR_OUT_VOCAB = {"I_TURN_LEFT": 0, "I_TURN_RIGHT": 1, "I_JUMP": 2, "I_WALK": 3
 
 def class_removal():
     """cnn-class-removal: per class, the removed class's relative drop against the full mask and the largest
-    relative drop of any other class, from their confusion exports (rows = true class, row-normalised)."""
-    ours, theirs = reports("ours"), their_runs()
+    relative drop of any other class, from their confusion exports (rows = true class, row-normalised).
+    An "ours, authorsClip" column appears when ours-clip-seed-* runs exist (our masks on the same base nets,
+    clipped as the authors' code clips)."""
+    ours, clip, theirs = reports("ours"), reports("ours-clip"), their_runs()
+    sides = [ours, clip] if clip else [ours]
     names = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
 
     def drops(run):
@@ -161,16 +164,17 @@ def class_removal():
         return removed >= 0.25 and removed >= 2 * max(worst, 0)
 
     their_drops = [drops(run) for _, run in theirs]
-    print(f"| {exp} | ours ({len(ours)} seeds) | authors' ({len(theirs)} seeds) |")
-    print("| --- | --- | --- |")
-    row("accuracy, no mask (mean over classes)", [[statistics.mean(r["accuracy"]["none"].values()) for r in ours]],
+    clip_head = f" ours, authorsClip ({len(clip)} seeds) |" if clip else ""
+    print(f"| {exp} | ours ({len(ours)} seeds) |{clip_head} authors' ({len(theirs)} seeds) |")
+    print("| --- | --- |" + (" --- |" if clip else "") + " --- |")
+    row("accuracy, no mask (mean over classes)", [[statistics.mean(r["accuracy"]["none"].values()) for r in rs] for rs in sides],
         [s.get("validation/iid/accuracy") for s, _ in theirs])
     for c, name in enumerate(names):
-        d = [r["classRemoval"].get(f"class-{c}") for r in ours]
-        row(f"{name}: removed class's drop", [[x["removedDrop"] for x in d if x]], [t[c][0] for t in their_drops])
-        row(f"{name}: worst other class's drop", [[x["worstOtherDrop"] for x in d if x]], [t[c][1] for t in their_drops])
+        d = [[r["classRemoval"].get(f"class-{c}") for r in rs] for rs in sides]
+        row(f"{name}: removed class's drop", [[x["removedDrop"] for x in ds if x] for ds in d], [t[c][0] for t in their_drops])
+        row(f"{name}: worst other class's drop", [[x["worstOtherDrop"] for x in ds if x] for ds in d], [t[c][1] for t in their_drops])
     row("classes removed specifically (of 10)",
-        [[sum(specific(x["removedDrop"], x["worstOtherDrop"]) for x in r["classRemoval"].values()) for r in ours]],
+        [[sum(specific(x["removedDrop"], x["worstOtherDrop"]) for x in r["classRemoval"].values()) for r in rs] for rs in sides],
         [sum(specific(*t[c]) for c in t) for t in their_drops])
 
 
