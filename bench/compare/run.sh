@@ -12,7 +12,7 @@
 # scan-lstm, scan-transformer and class-removal run the authors' code from a copy with switches for our small sizes
 # (patch-authors.py: the falling base lr, teacher forcing, the CNN's widths, Fashion-MNIST in CIFAR-10's place) in
 # $MODULES_HOME-patched, with SCAN's files from ../shared/data/scan; the SCAN ones have no authorsClip column.
-# A scan-transformer seed takes ~25 min in their code and ~17 min in ours on one quiet core.
+# With one side on each core, a scan-transformer seed took 27–42 min in their code and 40 in ours (RESULTS).
 #
 # Runs go to runs/compare/<experiment>/{ours,ours-clip,theirs}-seed-<s>; a finished run is not repeated.
 # To tell base training from mask training apart, run our mask stages on their trained net:
