@@ -62,7 +62,7 @@ case $exp in
   *) echo "unknown experiment $exp (addmul, double-add, scan-lstm, scan-transformer or class-removal)" >&2; exit 2 ;;
 esac
 if [ $patched = 1 ]; then
-  modules=${MODULES_HOME:-$HOME/.cache/maskscope-peers/modules}-patched
+  modules=$modules-patched
   export MODULES_HOME=$modules
   [ -f "$modules/main.py" ] || { mkdir -p "$modules" && tar -xzf "$(dirname "$official")/modules-efdb879.tar.gz" -C "$modules" --strip-components=1; }
   if [ ! -f "$modules/cache/scan/tasks_test_simple.txt" ]; then  # their code would download SCAN

@@ -107,7 +107,9 @@ function sumColumns16(x: Float32Array, base: number, reduced: number, inner: num
       a0 += x[b]; a1 += x[b + 1]; a2 += x[b + 2]; a3 += x[b + 3]; a4 += x[b + 4]; a5 += x[b + 5]; a6 += x[b + 6]; a7 += x[b + 7];
       a8 += x[b + 8]; a9 += x[b + 9]; a10 += x[b + 10]; a11 += x[b + 11]; a12 += x[b + 12]; a13 += x[b + 13]; a14 += x[b + 14]; a15 += x[b + 15];
     }
-    out.set([a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15], at + n);
+    const o = at + n;
+    out[o] = a0; out[o + 1] = a1; out[o + 2] = a2; out[o + 3] = a3; out[o + 4] = a4; out[o + 5] = a5; out[o + 6] = a6; out[o + 7] = a7;
+    out[o + 8] = a8; out[o + 9] = a9; out[o + 10] = a10; out[o + 11] = a11; out[o + 12] = a12; out[o + 13] = a13; out[o + 14] = a14; out[o + 15] = a15;
   }
   return n;
 }
